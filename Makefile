@@ -1,0 +1,41 @@
+# The two commands a user needs: `make demo` (the whole Demiurge chain on the embedded corpus)
+# and `make test` (the test suite). Each sets itself up: system packages when run as root,
+# a virtualenv in .venv with the CPU build of torch, and the package itself.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TORCH_VERSION ?= 2.13.0
+DEMO_OUT ?= demo-output
+
+.PHONY: demo test setup system-packages bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==$(TORCH_VERSION)
+	$(PY) -m pip install -q -e ".[test,faiss,plots]"
+	touch $@
+
+system-packages:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  need=""; for p in jackd2 libportaudio2 fluidsynth; do \
+	    dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	  if [ -n "$$need" ]; then echo "installing system packages:$$need"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; fi; \
+	else echo "not root: skipping system packages (jackd2 libportaudio2 fluidsynth); JACK tests will be skipped"; fi
+
+setup: system-packages $(VENV)/.installed
+
+demo: setup
+	$(VENV)/bin/demiurge demo -o $(DEMO_OUT)
+
+test: setup
+	$(PY) -m pytest -q tests
+
+bench: setup
+	for b in tools/bench_*.py; do $(PY) $$b; done
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

@@ -1,0 +1,59 @@
+"""The ``demiurge`` command. Each feature package registers its own sub-commands through a
+``register(subparsers)`` function in its ``commands`` module; this file only assembles them
+and turns :class:`~demiurge.errors.DemiurgeError` into one clear line and exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import List, Optional
+
+from demiurge.errors import DemiurgeError
+
+# Order = order in ``demiurge --help``.
+COMMAND_MODULES = (
+    "demiurge.sequencer.commands",   # describe, predict, render
+    "demiurge.train.commands",       # train predictor | vocoder | unagan
+    "demiurge.synthesis.commands",   # generate
+    "demiurge.plugin.commands",      # export, check
+    "demiurge.demo",                 # demo
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="demiurge",
+        description="Neural audio synthesis and sequencing: describe audio, train models, "
+                    "forecast and render, export to nn~.")
+    from demiurge import __version__
+
+    parser.add_argument("--version", action="version", version=f"demiurge {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a stage not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except DemiurgeError as exc:
+        print(f"demiurge {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"demiurge {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

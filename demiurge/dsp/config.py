@@ -1,0 +1,120 @@
+"""Feature settings. Each config is stored with every artifact made from it (descriptor DB,
+training run, exported model), so features can always be recomputed identically."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+from demiurge.errors import DemiurgeError
+
+
+class _Config:
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]):
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise DemiurgeError(
+                f"unknown {cls.__name__} setting(s) {', '.join(unknown)}; "
+                f"known settings are {', '.join(sorted(names))}"
+            )
+        return cls(**dict(data))
+
+    def replace(self, **changes):
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class MFCCConfig(_Config):
+    """MFCC descriptors as in the original Demiurge sequencer (librosa conventions).
+
+    13 MFCC + delta + delta-delta (width 9) = 39 features per frame, hop 1024 at 44.1 kHz.
+    Frames are centred (frame t is centred on sample ``t * hop_length``) with zero padding,
+    like ``librosa.stft(center=True)``.
+
+    ``top_db`` floors the log-mel power at ``ref_db - top_db`` dB, where ``ref_db`` is the
+    level of a full-scale sine (see :func:`demiurge.dsp.spectral.full_scale_db`). librosa
+    measures ``top_db`` from each signal's own maximum, which no streaming analysis can know
+    in advance; both agree wherever a signal peaks near full scale, and exactly when the
+    floor is off (``top_db=None``).
+    """
+
+    sample_rate: int = 44100
+    n_fft: int = 2048
+    hop_length: int = 1024
+    n_mels: int = 128
+    n_mfcc: int = 13
+    fmin: float = 0.0
+    fmax: Optional[float] = None
+    top_db: Optional[float] = 80.0
+    delta_width: int = 9
+    delta_orders: int = 2
+
+    def __post_init__(self):
+        if self.n_fft % 2 or (self.n_fft // 2) % self.hop_length:
+            raise DemiurgeError(
+                f"MFCC n_fft ({self.n_fft}) must be even and n_fft/2 a multiple of hop_length "
+                f"({self.hop_length}) so frames can be computed as audio streams in"
+            )
+        if self.delta_width < 3 or self.delta_width % 2 == 0:
+            raise DemiurgeError(f"delta_width must be odd and >= 3, not {self.delta_width}")
+        if self.delta_orders not in (0, 1, 2):
+            raise DemiurgeError(f"delta_orders must be 0, 1 or 2, not {self.delta_orders}")
+        if self.n_mfcc > self.n_mels:
+            raise DemiurgeError(f"n_mfcc ({self.n_mfcc}) cannot exceed n_mels ({self.n_mels})")
+
+    @property
+    def n_features(self) -> int:
+        return self.n_mfcc * (1 + self.delta_orders)
+
+    @property
+    def feature_names(self) -> list:
+        """Names in the original JSON layout: ``mfcc0`` ... ``mfcc38``."""
+        return [f"mfcc{i}" for i in range(self.n_features)]
+
+
+@dataclass(frozen=True)
+class MelConfig(_Config):
+    """The one log-mel spectrogram shared by the vocoders and UNAGAN.
+
+    Defaults follow the original UNAGAN/MelGAN mel: 44.1 kHz, n_fft 1024, hop 256, 80 Slaney
+    mels from 0 Hz to Nyquist, magnitude, ``log10(max(mel, 1e-5))``.
+
+    ``padding`` is ``"causal"`` (frame t covers the n_fft samples that end at
+    ``(t + 1) * hop_length``: streams with no look-ahead; the real-time default) or
+    ``"center"`` (the original's reflect padding of ``(n_fft - hop) / 2`` on both sides;
+    offline only). Either way a signal of T samples gives ``T // hop_length`` frames.
+    """
+
+    sample_rate: int = 44100
+    n_fft: int = 1024
+    hop_length: int = 256
+    n_mels: int = 80
+    fmin: float = 0.0
+    fmax: Optional[float] = None
+    log_floor: float = 1e-5
+    padding: str = "causal"
+
+    def __post_init__(self):
+        if self.padding not in ("causal", "center"):
+            raise DemiurgeError(f"mel padding must be 'causal' or 'center', not {self.padding!r}")
+        if self.n_fft < self.hop_length or (self.n_fft - self.hop_length) % 2:
+            raise DemiurgeError(
+                f"mel n_fft ({self.n_fft}) must be >= hop_length ({self.hop_length}) "
+                "with an even difference"
+            )
+
+    def check_compatible(self, other: "MelConfig", *, what: str, other_what: str) -> None:
+        """Raise a clear error unless two runs computed the very same mel."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        diff = [f"{k}: {mine[k]} vs {theirs[k]}" for k in mine if mine[k] != theirs.get(k)]
+        if diff:
+            raise DemiurgeError(
+                f"{what} and {other_what} use different mel settings ({'; '.join(diff)}); "
+                "train them with the same mel configuration to combine them"
+            )

@@ -1,0 +1,1 @@
+"""Training: run directories, checkpoints, logging, and one training step per model."""
