@@ -11,13 +11,8 @@ from typing import List, Optional
 
 from demiurge.errors import DemiurgeError
 
-# Order = order in ``demiurge --help``.
+# Each module's ``register(subparsers)`` adds its sub-commands; order = order in ``--help``.
 COMMAND_MODULES = (
-    "demiurge.sequencer.commands",   # describe, predict, render
-    "demiurge.train.commands",       # train predictor | vocoder | unagan
-    "demiurge.synthesis.commands",   # generate
-    "demiurge.plugin.commands",      # export, check
-    "demiurge.demo",                 # demo
 )
 
 
@@ -31,13 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"demiurge {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # a stage not built yet
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 
