@@ -1,0 +1,1 @@
+"""The neural sequencer: descriptor databases, predictors, nearest-frame query, playback."""
