@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 
 TRAINERS = (
+    "demiurge.train.vocoder",
+    "demiurge.train.unagan",
 )
 
 
