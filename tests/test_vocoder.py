@@ -47,9 +47,11 @@ def test_each_arch_trains_and_reloads(arch, tmp_path, make_wav):
 def test_resume_continues_counters_and_new_run_is_refused(tmp_path, make_wav, capsys):
     audio = write_corpus(make_wav)
     run_dir = tmp_path / "run"
-    assert main(vocoder_args(audio, run_dir)) == 0
+    with_wandb = [a for a in vocoder_args(audio, run_dir) if a != "--no-wandb"]
+    assert main(with_wandb) == 0
     first = Run.open(run_dir)
     assert first.manifest["checkpoints"]["latest"]["step"] == 2
+    assert list((run_dir / "wandb").glob(f"offline-run-*-{first.id}"))  # offline wandb run named by the id
 
     assert main(vocoder_args(audio, run_dir, steps=4)) == 2
     assert "already holds a run; pass --resume" in capsys.readouterr().err

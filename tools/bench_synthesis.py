@@ -9,7 +9,7 @@
     block (2048 samples = 8 mel frames per call; UNAGAN: one z vector = 16 frames per call),
     in kHz of 44.1 kHz audio per second, side by side with a HiFi-GAN V1 of the paper's size.
 
-    python tools/bench_synthesis.py [--steps 150,450,900] [--skip-quality] [--skip-speed]
+    python tools/bench_synthesis.py [--steps 100,300,600] [--skip-quality] [--skip-speed]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from demiurge.models import VOCODER_ARCHS, build_vocoder
 from demiurge.models.loading import load_vocoder
 from demiurge.models.unagan import UNAGANConfig, UNAGANGenerator
 
-BENCH_DISCRIMINATOR = {"msd_channels": 16, "mpd_channels": 8, "msd_max_channels": 256}
+BENCH_DISCRIMINATOR = {"msd_channels": 4, "mpd_channels": 2, "msd_max_channels": 64}
 
 
 def mr_stft_distance(reference: np.ndarray, estimate: np.ndarray) -> float:
@@ -156,8 +156,8 @@ def speed(block_samples: int = 2048, seconds: float = 3.0) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", default="150,450,900", help="training budgets (cumulative steps)")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for training (quality)")
+    parser.add_argument("--steps", default="100,300,600", help="training budgets (cumulative steps)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for training (quality)")
     parser.add_argument("--work", help="folder for the corpus and the run (default: a temporary one)")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
