@@ -15,6 +15,7 @@ from demiurge.errors import DemiurgeError
 COMMAND_MODULES = (
     "demiurge.sequencer.commands",
     "demiurge.train.commands",
+    "demiurge.sequencer.predict",
 )
 
 
