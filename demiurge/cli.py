@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "demiurge.sequencer.commands",
     "demiurge.train.commands",
     "demiurge.sequencer.predict",
+    "demiurge.synthesis.commands",
 )
 
 
