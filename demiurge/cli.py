@@ -14,6 +14,7 @@ from demiurge.errors import DemiurgeError
 # Each module's ``register(subparsers)`` adds its sub-commands; order = order in ``--help``.
 COMMAND_MODULES = (
     "demiurge.train.commands",
+    "demiurge.plugin.commands",
 )
 
 
