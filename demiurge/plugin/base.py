@@ -125,15 +125,17 @@ class NNModule(nn.Module):
 
     def register_attribute(self, name: str, *, type: str, default: Any, doc: str,
                            minimum: Optional[float] = None, maximum: Optional[float] = None,
-                           choices: Optional[Sequence[str]] = None) -> None:
-        """Declare attribute ``name``; the module stores its value in ``self.<name>`` and
-        defines ``get_<name>``/``set_<name>`` itself."""
+                           choices: Optional[Sequence[str]] = None, store: bool = True) -> None:
+        """Declare attribute ``name``; the module defines ``get_<name>``/``set_<name>`` itself
+        and keeps the value in ``self.<name>`` (set to ``default`` here), or, with
+        ``store=False``, wherever its accessors say (e.g. in a submodule)."""
         if type not in ATTRIBUTE_TYPE_IDS:
             raise DemiurgeError(f"attribute {name}: type {type!r} is not one of "
                                 f"{', '.join(ATTRIBUTE_TYPE_IDS)} (the types every nn~ accepts)")
         self.register_buffer(f"{name}_params",
                              torch.tensor([ATTRIBUTE_TYPE_IDS[type]], dtype=torch.long))
-        setattr(self, name, default)
+        if store:
+            setattr(self, name, default)
         self.attribute_specs[name] = AttributeSpec(name, type, default, doc, minimum, maximum,
                                                    list(choices) if choices is not None else None)
         self.attribute_names.append(name)

@@ -67,7 +67,7 @@ def save_export(module: NNModule, *, path: str | os.PathLike, card: Dict[str, An
         scripted = torch.jit.script(module)
     except Exception as exc:
         raise DemiurgeError(f"{card.get('name', path.stem)}: the model cannot be scripted for nn~ "
-                            f"({str(exc).strip().splitlines()[0]})") from None
+                            f"({' '.join(str(exc).split())[:400]})") from None
     card_text = json.dumps(card, indent=2, default=str)
     with atomic_path(path) as tmp:
         torch.jit.save(scripted, str(tmp), _extra_files={CARD_NAME: card_text})
