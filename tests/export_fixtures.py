@@ -59,7 +59,9 @@ def export_all(root: Path) -> List[Path]:
     key = str(root)
     if key not in _EXPORTS:
         out = root / "export"
-        paths = export_run(make_predictor_run(root / "runs" / "predictor-lstm", "lstm"), out)
+        paths = []
+        for model in PREDICTOR_HP:
+            paths += export_run(make_predictor_run(root / "runs" / f"predictor-{model}", model), out)
         _EXPORTS[key] = paths
     return _EXPORTS[key]
 
