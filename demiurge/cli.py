@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "demiurge.train.commands",
     "demiurge.sequencer.predict",
     "demiurge.synthesis.commands",
+    "demiurge.plugin.commands",
 )
 
 

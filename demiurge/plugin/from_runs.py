@@ -1,0 +1,89 @@
+"""``export_run``: the one way a trained run becomes ``.ts`` files (used by ``demiurge export``
+and by the trainers at the end of training).
+
+Each run kind has a builder that loads the run's checkpoint and returns the plugin module,
+the sample rate and a description of its source for the model card.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from demiurge.errors import DemiurgeError
+from demiurge.plugin.base import NNModule
+from demiurge.plugin.exporter import model_card, save_export
+from demiurge.train.run import Run, resolve_run
+
+Built = Tuple[NNModule, int, Dict[str, Any]]
+
+
+def _source(run: Run, step: int, which: str) -> Dict[str, Any]:
+    return {"run_id": run.id, "run_dir": str(run.path.resolve()), "kind": run.kind,
+            "checkpoint": which, "training_steps": int(step), "config": run.config}
+
+
+def _checkpoint_name(run: Run, which: str) -> str:
+    if run.has_checkpoint(which):
+        return which
+    if run.has_checkpoint("latest"):
+        return "latest"
+    raise DemiurgeError(f"run {run.path} has no checkpoint yet; train it for at least one "
+                        "checkpoint interval before exporting")
+
+
+def _build_predictor(run: Run, which: str, vocoder: Optional[Run]) -> Built:
+    from demiurge.plugin.predictor import PredictorPlugin
+    from demiurge.sequencer.forecast import load_predictor
+
+    trained = load_predictor(run.path, which=which)
+    plugin = PredictorPlugin(forecaster=trained.forecaster(), mfcc_config=trained.mfcc_config)
+    source = dict(_source(run, trained.step, which), mfcc_config=trained.mfcc_config.to_dict())
+    return plugin, trained.mfcc_config.sample_rate, source
+
+
+# Run kind (prefix of the manifest's kind) -> builder.
+BUILDERS: Dict[str, Callable[[Run, str, Optional[Run]], Built]] = {
+    "predictor": _build_predictor,
+}
+
+
+def export_run(run: str | os.PathLike | Run, out_dir: str | os.PathLike, *,
+               vocoder: str | os.PathLike | Run | None = None, checkpoint: str = "best",
+               name: Optional[str] = None) -> List[Path]:
+    """Export one run (a :class:`Run`, its folder or its id) to ``out_dir/<name>.ts`` and
+    ``<name>.json``, self-checked; returns the ``.ts`` paths written.
+
+    ``name`` defaults to the run folder's name. ``vocoder`` (a vocoder run) is required for a
+    UNAGAN run. ``checkpoint`` is ``best`` (falling back to ``latest``) or ``latest``. When
+    ``out_dir`` is inside the run folder the export is recorded in the run's manifest.
+    """
+    run = run if isinstance(run, Run) else resolve_run(run)
+    voc = None if vocoder is None else (vocoder if isinstance(vocoder, Run) else resolve_run(vocoder))
+    builder = next((b for kind, b in BUILDERS.items() if run.kind.startswith(kind)), None)
+    if builder is None:
+        raise DemiurgeError(f"{run.path} is a {run.kind} run; demiurge can export "
+                            f"{', '.join(BUILDERS)} runs to nn~")
+    which = _checkpoint_name(run, checkpoint)
+    module, sample_rate, source = builder(run, which, voc)
+    name = name or run.path.resolve().name
+    out_dir = Path(out_dir)
+    card = model_card(module, name=name, kind=run.kind, sample_rate=sample_rate, source=source)
+    path = save_export(module, path=out_dir / f"{name}.ts", card=card)
+    try:
+        rel = path.resolve().relative_to(run.path.resolve())
+    except ValueError:
+        rel = None
+    if rel is not None:
+        run.record_file(f"nn~ export {name}", str(rel), "TorchScript model for nn~ (Max/Pd)")
+    return [path]
+
+
+def export_runs(refs: Sequence[str], out_dir: str | os.PathLike, *, vocoder: Optional[str] = None,
+                checkpoint: str = "best") -> List[Path]:
+    """``demiurge export``: every run in ``refs`` (folders or ids) into ``out_dir``."""
+    written: List[Path] = []
+    for ref in refs:
+        written += export_run(ref, out_dir, vocoder=vocoder, checkpoint=checkpoint)
+    return written
