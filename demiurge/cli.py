@@ -13,6 +13,7 @@ from demiurge.errors import DemiurgeError
 
 # Each module's ``register(subparsers)`` adds its sub-commands; order = order in ``--help``.
 COMMAND_MODULES = (
+    "demiurge.sequencer.commands",
     "demiurge.train.commands",
 )
 
