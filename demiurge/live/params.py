@@ -69,10 +69,10 @@ class Param:
             value = int(value)
         else:
             value = float(value)
-        if self.minimum is not None and value < self.minimum or \
-                self.maximum is not None and value > self.maximum:
-            raise MessageError(f"{value} is out of range [{_num(self.minimum)}, "
-                               f"{_num(self.maximum)}]{' ' + self.unit if self.unit else ''}")
+        low, high = (0, 1) if self.kind == "bool" else (self.minimum, self.maximum)
+        if low is not None and value < low or high is not None and value > high:
+            raise MessageError(f"{value} is out of range [{_num(low)}, {_num(high)}]"
+                               f"{' ' + self.unit if self.unit else ''}")
         return bool(value) if self.kind == "bool" else value
 
     def type_text(self) -> str:
