@@ -74,7 +74,8 @@ class OscServer:
             "stop": lambda args, to: self._ack_after(self.host.stop, "stop", to),
             "load/db": lambda args, to: self.host.load_db(args[0]),
             "load/predictor": lambda args, to: self.host.load_predictor(args[0]),
-            "seed": lambda args, to: self.host.seed(args[0] if args else None),
+            "seed": lambda args, to: self.host.seed(args[0]) if args else
+            self._ack_after(self.host.seed, "seed", to),
             "record": lambda args, to: self._ack_after(lambda: self.host.record(args[0]),
                                                        "record", to, args[0]),
             "record/stop": self._record_stop,
