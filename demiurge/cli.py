@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "demiurge.sequencer.predict",
     "demiurge.synthesis.commands",
     "demiurge.plugin.commands",
+    "demiurge.demo",
 )
 
 
