@@ -6,6 +6,7 @@ one process. Only rank 0 writes the run directory, logs and progress bars.
 
 from __future__ import annotations
 
+import atexit
 import os
 from dataclasses import dataclass
 
@@ -36,7 +37,10 @@ def setup(device: torch.device) -> Dist:
     import torch.distributed as td
 
     if not td.is_initialized():
+        # One process group per process, left at exit: several trainings in one process (the
+        # demo) reuse it, since joining a fresh group again is not reliable.
         td.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+        atexit.register(_destroy)
     return Dist(rank=td.get_rank(), world_size=td.get_world_size(),
                 local_rank=int(os.environ.get("LOCAL_RANK", "0")))
 
@@ -74,9 +78,8 @@ def barrier(dist: Dist) -> None:
         td.barrier()
 
 
-def cleanup(dist: Dist) -> None:
-    if dist.enabled:
-        import torch.distributed as td
+def _destroy() -> None:
+    import torch.distributed as td
 
-        if td.is_initialized():
-            td.destroy_process_group()
+    if td.is_initialized():
+        td.destroy_process_group()

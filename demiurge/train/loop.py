@@ -188,7 +188,6 @@ class Trainer:
         finally:
             if logger is not None:
                 logger.close()
-            distributed.cleanup(dist)
 
     def _loop(self, run: Optional[Run], logger: Optional[RunLogger], corpus: AudioCorpus,
               state: Optional[Dict[str, Any]]) -> Path:

@@ -170,10 +170,12 @@ class UNAGANTrainer(Trainer):
         discriminator = distributed.unwrap(self.discriminator)
         gamma = self.config["train"]["gamma"]
         x = self.validation.to(self.device)
+        discriminator.eval()  # no spectral-norm power iteration: ranks keep identical buffers
         with torch.no_grad():
             fake = generator(self.val_z.to(self.device))
             loss_real = float((discriminator(x) - x).abs().mean())
             loss_fake = float((discriminator(fake) - fake).abs().mean())
+        discriminator.train()
         metric = loss_real + abs(gamma * loss_real - loss_fake)
         samples = run.path / "samples"
         samples.mkdir(parents=True, exist_ok=True)
