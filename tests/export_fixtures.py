@@ -56,7 +56,7 @@ VOCODER_CONFIGS = {
     "hifigan-rt": {"upsample_rates": [8, 8, 4], "upsample_kernels": [16, 16, 8], "channels": 16,
                    "resblock": 2, "resblock_kernels": [3], "resblock_dilations": [[1, 3]]},
     "hifigan-v1": {"upsample_rates": [8, 8, 2, 2], "upsample_kernels": [16, 16, 4, 4],
-                   "channels": 32, "resblock": 1, "resblock_kernels": [3, 7],
+                   "channels": 16, "resblock": 1, "resblock_kernels": [3, 7],
                    "resblock_dilations": [[1, 3, 5], [1, 3, 5]]},
     "melgan": {"ratios": [8, 8, 2, 2], "channels": 32, "n_residual": 2, "gru": True},
 }
