@@ -120,9 +120,13 @@ def export_run(run: str | os.PathLike | Run, out_dir: str | os.PathLike, *,
 
 
 def export_runs(refs: Sequence[str], out_dir: str | os.PathLike, *, vocoder: Optional[str] = None,
-                checkpoint: str = "best") -> List[Path]:
-    """``demiurge export``: every run in ``refs`` (folders or ids) into ``out_dir``."""
+                checkpoint: str = "best", name: Optional[str] = None) -> List[Path]:
+    """``demiurge export``: every run in ``refs`` (folders or ids) into ``out_dir``; ``name``
+    only with a single run."""
+    if name is not None and len(refs) != 1:
+        raise DemiurgeError(f"--name names one export, but {len(refs)} runs were given; "
+                            "export them one at a time to name each")
     written: List[Path] = []
     for ref in refs:
-        written += export_run(ref, out_dir, vocoder=vocoder, checkpoint=checkpoint)
+        written += export_run(ref, out_dir, vocoder=vocoder, checkpoint=checkpoint, name=name)
     return written
