@@ -12,7 +12,9 @@ import pytest
 import torch
 
 from conftest import tone
-from demiurge.dsp import Descriptors, MFCCConfig
+from demiurge.dsp import Descriptors, LogMel, MelConfig, MFCCConfig
+from demiurge.models import build_vocoder
+from demiurge.models.unagan import UNAGANConfig, UNAGANGenerator
 from demiurge.sequencer.predictors import build_predictor
 from demiurge.train.run import Run
 
@@ -49,6 +51,63 @@ def make_predictor_run(path: Path, model: str, *, mfcc: MFCCConfig = MFCCConfig(
     return run
 
 
+# Tiny generators of each family (the architectures of the papers, narrow).
+VOCODER_CONFIGS = {
+    "hifigan-rt": {"upsample_rates": [8, 8, 4], "upsample_kernels": [16, 16, 8], "channels": 16,
+                   "resblock": 2, "resblock_kernels": [3], "resblock_dilations": [[1, 3]]},
+    "hifigan-v1": {"upsample_rates": [8, 8, 2, 2], "upsample_kernels": [16, 16, 4, 4],
+                   "channels": 16, "resblock": 1, "resblock_kernels": [3, 7],
+                   "resblock_dilations": [[1, 3, 5], [1, 3, 5]]},
+    "melgan": {"ratios": [8, 8, 2, 2], "channels": 32, "n_residual": 2, "gru": True},
+}
+TINY_UNAGAN = UNAGANConfig(channels=16, groups=4, d_channels=8, d_channels_2d=2)
+
+
+def _mel_stats(mel: MelConfig):
+    logmel = LogMel(mel)(torch.from_numpy(tone(2.0, sr=mel.sample_rate))[None])[0]
+    return logmel.mean(1), logmel.std(1) + 1e-3
+
+
+def _perturb(module: torch.nn.Module, seed: int) -> None:
+    """Random but seeded weights everywhere (untrained layers are often initialised to zero)."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(0.05 * torch.randn(p.shape, generator=gen))
+
+
+def make_vocoder_run(path: Path, arch: str = "hifigan-rt", *, mel: MelConfig = MelConfig(),
+                     seed: int = 0) -> Run:
+    """A vocoder run (kind ``vocoder``) whose best checkpoint holds a seeded tiny ``arch``."""
+    torch.manual_seed(seed)
+    generator = build_vocoder(arch=arch, generator=VOCODER_CONFIGS[arch], mel=mel)
+    _perturb(generator, seed)
+    mean, std = _mel_stats(mel)
+    generator.set_stats(mean, std)
+    config = {"arch": arch, "generator": VOCODER_CONFIGS[arch], "mel": mel.to_dict()}
+    run = Run.create(path, kind="vocoder", config=config)
+    run.save_checkpoint({"kind": "vocoder", "config": config, "generator": generator.state_dict(),
+                         "stats": {"mean": mean.tolist(), "std": std.tolist()}},
+                        step=11, epoch=1, metric=0.9, best=True)
+    return run
+
+
+def make_unagan_run(path: Path, *, mel: MelConfig = MelConfig(), config: UNAGANConfig = TINY_UNAGAN,
+                    seed: int = 0) -> Run:
+    """A UNAGAN run (kind ``unagan``) whose best checkpoint holds a seeded tiny generator."""
+    torch.manual_seed(seed)
+    generator = UNAGANGenerator(config, n_mels=mel.n_mels, hop_length=mel.hop_length)
+    _perturb(generator, seed)
+    mean, std = _mel_stats(mel)
+    generator.set_stats(mean, std)
+    run_config = {"unagan": config.to_dict(), "mel": mel.to_dict()}
+    run = Run.create(path, kind="unagan", config=run_config)
+    run.save_checkpoint({"kind": "unagan", "config": run_config, "generator": generator.state_dict(),
+                         "stats": {"mean": mean.tolist(), "std": std.tolist()}},
+                        step=13, epoch=2, metric=0.4, best=True)
+    return run
+
+
 _EXPORTS: Dict[str, List[Path]] = {}
 
 
@@ -59,7 +118,12 @@ def export_all(root: Path) -> List[Path]:
     key = str(root)
     if key not in _EXPORTS:
         out = root / "export"
-        paths = []
+        runs = root / "runs"
+        vocoder = make_vocoder_run(runs / "vocoder")
+        paths = export_run(vocoder, out)
+        paths += export_run(make_unagan_run(runs / "unagan"), out, vocoder=vocoder)
+        for arch in ("hifigan-v1", "melgan"):
+            paths += export_run(make_vocoder_run(runs / f"vocoder-{arch}", arch), out)
         for model in PREDICTOR_HP:
             paths += export_run(make_predictor_run(root / "runs" / f"predictor-{model}", model), out)
         _EXPORTS[key] = paths

@@ -18,6 +18,9 @@ def register(subparsers) -> None:
                         help="vocoder run to bundle with UNAGAN runs (same mel settings)")
     export.add_argument("-o", "--output", default="export", type=Path,
                         help="output folder (default: export/)")
+    export.add_argument("--name", help="file name (without .ts) when exporting one run; default: "
+                                        "the run folder's name. The patches in patches/ load "
+                                        "vocoder.ts, unagan.ts and predictor.ts")
     export.add_argument("--checkpoint", choices=("best", "latest"), default="best",
                         help="which checkpoint to export (default: best, else latest)")
     export.set_defaults(func=_export)
@@ -45,7 +48,8 @@ def register(subparsers) -> None:
 def _export(args: argparse.Namespace) -> int:
     from demiurge.plugin.from_runs import export_runs
 
-    written = export_runs(args.runs, args.output, vocoder=args.vocoder, checkpoint=args.checkpoint)
+    written = export_runs(args.runs, args.output, vocoder=args.vocoder, checkpoint=args.checkpoint,
+                          name=args.name)
     for path in written:
         print(f"wrote {path} and {path.with_suffix('.json')}")
     return 0

@@ -71,7 +71,7 @@ def save_export(module: NNModule, *, path: str | os.PathLike, card: Dict[str, An
     card_text = json.dumps(card, indent=2, default=str)
     with atomic_path(path) as tmp:
         torch.jit.save(scripted, str(tmp), _extra_files={CARD_NAME: card_text})
-        report = check_file(tmp, bufsizes=bufsizes, strict=True)
+        report = check_file(tmp, bufsizes=bufsizes, seconds=0.5, strict=True)
         if report.errors:
             raise DemiurgeError(f"{path.name} failed its nn~ self-check, not written: "
                                 + "; ".join(report.errors))

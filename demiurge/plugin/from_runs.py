@@ -43,9 +43,48 @@ def _build_predictor(run: Run, which: str, vocoder: Optional[Run]) -> Built:
     return plugin, trained.mfcc_config.sample_rate, source
 
 
+def _build_vocoder(run: Run, which: str, vocoder: Optional[Run]) -> Built:
+    from demiurge.models.loading import load_vocoder
+    from demiurge.plugin.vocoder import VocoderPlugin
+
+    generator, mel, _, card = load_vocoder(_checkpoint_path(run, which))
+    plugin = VocoderPlugin(generator=generator, mel_config=mel)
+    source = dict(_source(run, card["step"], which), arch=card["arch"], mel_config=mel.to_dict())
+    return plugin, mel.sample_rate, source
+
+
+def _build_unagan(run: Run, which: str, vocoder: Optional[Run]) -> Built:
+    from demiurge.models.loading import load_unagan, load_vocoder
+    from demiurge.plugin.unagan import UNAGANPlugin
+
+    if vocoder is None:
+        raise DemiurgeError(f"{run.path} is a UNAGAN run: it makes mels, so nn~ needs a vocoder "
+                            "with it; add --vocoder RUN (a vocoder trained on the same mel)")
+    if not vocoder.kind.startswith("vocoder"):
+        raise DemiurgeError(f"--vocoder {vocoder.path} is a {vocoder.kind} run, not a vocoder run")
+    unagan, mel, _, card = load_unagan(_checkpoint_path(run, which))
+    voc_which = _checkpoint_name(vocoder, which)
+    voc, voc_mel, _, voc_card = load_vocoder(_checkpoint_path(vocoder, voc_which))
+    mel.check_compatible(voc_mel, what=f"UNAGAN run {run.path}", other_what=f"vocoder run {vocoder.path}")
+    plugin = UNAGANPlugin(unagan=unagan, vocoder=voc, mel_config=mel)
+    source = dict(_source(run, card["step"], which), mel_config=mel.to_dict(),
+                  vocoder=dict(_source(vocoder, voc_card["step"], voc_which), arch=voc_card["arch"]))
+    return plugin, mel.sample_rate, source
+
+
+def _checkpoint_path(run: Run, which: str) -> Path:
+    """What the model loaders take: the run folder where they would pick ``which`` themselves
+    (best, else latest), else the checkpoint file."""
+    if which == ("best" if run.has_checkpoint("best") else "latest"):
+        return run.path
+    return run.path / run.manifest["checkpoints"][which]["path"]
+
+
 # Run kind (prefix of the manifest's kind) -> builder.
 BUILDERS: Dict[str, Callable[[Run, str, Optional[Run]], Built]] = {
     "predictor": _build_predictor,
+    "vocoder": _build_vocoder,
+    "unagan": _build_unagan,
 }
 
 
@@ -81,9 +120,13 @@ def export_run(run: str | os.PathLike | Run, out_dir: str | os.PathLike, *,
 
 
 def export_runs(refs: Sequence[str], out_dir: str | os.PathLike, *, vocoder: Optional[str] = None,
-                checkpoint: str = "best") -> List[Path]:
-    """``demiurge export``: every run in ``refs`` (folders or ids) into ``out_dir``."""
+                checkpoint: str = "best", name: Optional[str] = None) -> List[Path]:
+    """``demiurge export``: every run in ``refs`` (folders or ids) into ``out_dir``; ``name``
+    only with a single run."""
+    if name is not None and len(refs) != 1:
+        raise DemiurgeError(f"--name names one export, but {len(refs)} runs were given; "
+                            "export them one at a time to name each")
     written: List[Path] = []
     for ref in refs:
-        written += export_run(ref, out_dir, vocoder=vocoder, checkpoint=checkpoint)
+        written += export_run(ref, out_dir, vocoder=vocoder, checkpoint=checkpoint, name=name)
     return written
