@@ -16,6 +16,9 @@ COMMAND_MODULES = (
     "demiurge.sequencer.commands",
     "demiurge.train.commands",
     "demiurge.sequencer.predict",
+    "demiurge.synthesis.commands",
+    "demiurge.plugin.commands",
+    "demiurge.demo",
 )
 
 

@@ -7,6 +7,8 @@ import importlib
 
 TRAINERS = (
     "demiurge.train.predictor",
+    "demiurge.train.vocoder",
+    "demiurge.train.unagan",
 )
 
 
