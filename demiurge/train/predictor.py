@@ -318,10 +318,11 @@ def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
         log(f"resuming run {run.id} at step {step}, epoch {epoch}")
     stats = {"mean": mean.tolist(), "std": std.tolist()}
 
-    def checkpoint(val_mse: float) -> None:
+    def checkpoint(val_mse: Optional[float]) -> None:
         nonlocal best
-        is_best = val_mse < best
-        best = min(best, val_mse)
+        is_best = val_mse is not None and val_mse < best
+        if is_best:
+            best = val_mse
         run.save_checkpoint({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
                              "model_config": model_config, "stats": stats,
                              "order_state": epoch_state, "position": position, "best": best},
@@ -336,6 +337,8 @@ def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
     epoch_state = order.get_state()
     perm = torch.randperm(len(train), generator=order)
     started, steps_done, running = time.perf_counter(), 0, None
+    if step >= max_steps:
+        log(f"the run is already at step {step} (--max-steps {max_steps}); evaluating only")
     try:
         while step < max_steps:
             if position >= len(perm):
@@ -344,12 +347,12 @@ def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
                 epoch_state = order.get_state()
                 perm = torch.randperm(len(train), generator=order)
             batch = train.batch(perm[position:position + s.batch_size]).to(dev)
-            position += s.batch_size
             loss = training_loss(model, batch, s.window_size)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
+            position += s.batch_size
             step += 1
             steps_done += 1
             value = loss.item()
@@ -362,6 +365,13 @@ def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
                 errors = forecast_mse(model, val, val_indices, window_size=s.window_size, device=dev)
                 logger.log({"val/mse": errors["model"]}, step=step)
                 checkpoint(errors["model"])
+    except KeyboardInterrupt:
+        bar.close()
+        checkpoint(None)
+        logger.close()
+        log(f"interrupted at step {step}: latest checkpoint saved in {run.path}; "
+            "continue with --resume")
+        raise
     finally:
         bar.close()
     elapsed = time.perf_counter() - started
