@@ -25,8 +25,8 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -158,17 +158,6 @@ def forecast_mse(model: Optional[nn.Module], data: Windows, indices: Tensor, *, 
 
 
 # ---------------------------------------------------------------------------- training
-@dataclass
-class Settings:
-    values: Dict[str, Any]
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
 def resolve_settings(given: Dict[str, Any], *, stored: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """Fill unset options from the stored config (resume) or the defaults; on resume refuse
     options that would change the model or data."""
@@ -240,7 +229,7 @@ def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
     elif db is None:
         raise DemiurgeError("--db is required: the descriptor DB to train on "
                             "(make one with `demiurge describe AUDIO_DIR -o DB_DIR`)")
-    s = Settings(resolve_settings(options, stored=stored))
+    s = SimpleNamespace(**resolve_settings(options, stored=stored))
     previous = stored or {}
     max_steps = max_steps if max_steps is not None else previous.get("max_steps", 2000)
     val_every = val_every if val_every is not None else previous.get("val_every", 200)
@@ -277,11 +266,11 @@ def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
     val_indices = val.evenly(MAX_VAL_WINDOWS)
 
     # ---- run directory
-    hyper = {k: s.values[k] for k in HYPERPARAMETERS[s.model]}
+    hyper = {k: getattr(s, k) for k in HYPERPARAMETERS[s.model]}
     model_config = {"model": s.model, "n_features": descriptors.n_features,
                     "window_size": s.window_size, "forecast_size": s.forecast_size,
                     "hyperparameters": hyper, "mfcc_config": descriptors.config.to_dict()}
-    config = dict(s.values, db=str(Path(db).resolve()), n_features=descriptors.n_features,
+    config = dict(vars(s), db=str(Path(db).resolve()), n_features=descriptors.n_features,
                   mfcc_config=descriptors.config.to_dict(), max_steps=max_steps,
                   val_every=val_every, device=device)
     if stored is None:
