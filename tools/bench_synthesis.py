@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import argparse
-import math
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -101,13 +101,15 @@ def quality(steps_list, work: Path, threads: int) -> None:
     print(f"{'':4}{'method':34}{'CPU s':>8}{'mel L1':>9}{'MR-STFT':>9}")
     print(f"{'':4}{'Griffin-Lim (32 iterations)':34}{'':>8}{gl_mel_l1:9.3f}{gl_stft:9.3f}")
     run_dir = work / "bench_vocoder"
-    cpu = 0.0
-    for i, steps in enumerate(steps_list):
+    cpu_file = work / "bench_vocoder_cpu.json"  # training CPU seconds so far (a --work folder is reused)
+    cpu = json.loads(cpu_file.read_text())["cpu_seconds"] if cpu_file.exists() else 0.0
+    for steps in steps_list:
         started = time.process_time()
-        VocoderTrainer(audio=corpus, out=run_dir, resume=i > 0, max_steps=steps, eval_every=steps,
-                       use_wandb=False, batch_size=4, segment=8192, arch="hifigan-rt",
+        VocoderTrainer(audio=corpus, out=run_dir, resume=(run_dir / "manifest.json").exists(), max_steps=steps,
+                       eval_every=steps, use_wandb=False, batch_size=4, segment=8192, arch="hifigan-rt",
                        overrides={"discriminator": BENCH_DISCRIMINATOR}, log=lambda _: None).fit()
         cpu += time.process_time() - started
+        cpu_file.write_text(json.dumps({"cpu_seconds": cpu}))
         generator, _, _, _ = load_vocoder(run_dir / "checkpoints/latest.pt")
         scores = []
         for _, audio in clips:
