@@ -79,7 +79,9 @@ def test_original_layers_train_but_do_not_stream(tmp_path, make_wav):
 def test_centred_mel_is_stored_with_the_run(tmp_path, make_wav):
     audio = write_corpus(make_wav)
     run_dir = tmp_path / "run"
-    assert main(vocoder_args(audio, run_dir, extra=["--mel-padding", "center"])) == 0
+    threads = torch.get_num_threads()
+    assert main(vocoder_args(audio, run_dir, extra=["--mel-padding", "center", "--threads", "3"])) == 0
+    assert torch.get_num_threads() == threads  # --threads applies to the training only
     _, mel_config, _, _ = load_vocoder(run_dir)
     assert mel_config.padding == "center"
     best_sample_matches_reload(run_dir)
