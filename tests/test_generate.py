@@ -12,7 +12,7 @@ from demiurge.cli import main
 from demiurge.data.audio import load_audio, scan_audio
 from demiurge.errors import DemiurgeError
 from demiurge.synthesis import generate
-from synth_helpers import unagan_args, vocoder_args, write_corpus
+from synth_helpers import unagan_args, vocoder_args
 
 
 @pytest.fixture(scope="module")

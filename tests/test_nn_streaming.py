@@ -10,7 +10,6 @@ import torch
 
 from demiurge.errors import DemiurgeError
 from demiurge.models import VOCODER_ARCHS, build_vocoder
-from demiurge.models.hifigan import HiFiGANConfig
 from demiurge.models.melgan import MelGANConfig
 from demiurge.models.unagan import UNAGANConfig, UNAGANGenerator
 from demiurge.dsp import MelConfig
@@ -70,6 +69,37 @@ def test_layer_stream_equals_offline(layer, block):
     with torch.no_grad():
         ratio = offline.shape[2] // x.shape[2]
         torch.testing.assert_close(module(y)[:, :, :20 * ratio], offline[:, :, :20 * ratio])
+
+
+@pytest.mark.parametrize("dilation,groups", [(1, 1), (3, 1), (9, 1), (2, 2)])
+@pytest.mark.parametrize("causal", [True, False])
+def test_conv_equals_torch(dilation, groups, causal):
+    """Causal: torch's conv1d on the signal padded on the left; centred: padded on both sides."""
+    torch.manual_seed(6)
+    layer = CachedConv1d(4, 6, 3, dilation=dilation, groups=groups, causal=causal)
+    x = torch.randn(2, 4, 30)
+    pad = 2 * dilation
+    padding = (pad, 0) if causal else (pad // 2, pad - pad // 2)
+    with torch.no_grad():
+        expected = torch.nn.functional.conv1d(torch.nn.functional.pad(x, padding), layer.current_weight(),
+                                              layer.conv.bias, dilation=dilation, groups=groups)
+        torch.testing.assert_close(layer(x), expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("kernel,stride", [(16, 8), (8, 4), (4, 2), (3, 3), (5, 2)])
+@pytest.mark.parametrize("causal", [True, False])
+def test_transposed_conv_equals_torch(kernel, stride, causal):
+    """The polyphase form gives torch's transposed convolution: its first T*stride samples
+    (causal) or the centred crop of the originals (padding (kernel - stride) / 2)."""
+    torch.manual_seed(5)
+    layer = CachedConvTranspose1d(3, 2, kernel, stride, causal=causal)
+    x = torch.randn(2, 3, 11)
+    with torch.no_grad():
+        full = torch.nn.functional.conv_transpose1d(x, layer.current_weight(), layer.conv.bias, stride=stride)
+        start = 0 if causal else (kernel - stride) // 2
+        torch.testing.assert_close(layer(x), full[:, :, start:start + 11 * stride], atol=1e-5, rtol=0)
+        if causal:
+            torch.testing.assert_close(blockwise(make_streaming(layer), x, 4), layer(x), atol=1e-5, rtol=0)
 
 
 def test_centred_layers_are_offline_only():

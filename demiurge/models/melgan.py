@@ -9,7 +9,7 @@ first stage). See :mod:`demiurge.models.vocoder` for the input/streaming contrac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import List, Tuple
 
 from demiurge.dsp.config import _Config

@@ -15,7 +15,7 @@ written to ``samples/`` in the run.
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 from torch.nn import functional as F
