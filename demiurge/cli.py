@@ -13,8 +13,12 @@ from demiurge.errors import DemiurgeError
 
 # Each module's ``register(subparsers)`` adds its sub-commands; order = order in ``--help``.
 COMMAND_MODULES = (
+    "demiurge.sequencer.commands",
     "demiurge.train.commands",
+    "demiurge.sequencer.predict",
+    "demiurge.synthesis.commands",
     "demiurge.plugin.commands",
+    "demiurge.demo",
 )
 
 

@@ -21,8 +21,11 @@ class WeightNormed(nn.Module):
 
     def _init_weight_norm(self, enabled: bool) -> None:
         self.normalised = enabled
-        with torch.no_grad():
-            self.gain = nn.Parameter(self._norm(self.conv.weight.detach()))
+        gain = self._norm(self.conv.weight.detach())
+        if enabled:
+            self.gain = nn.Parameter(gain)
+        else:  # unused, but TorchScript compiles both branches of current_weight()
+            self.register_buffer("gain", gain, persistent=False)
 
     @staticmethod
     def _norm(v: Tensor) -> Tensor:

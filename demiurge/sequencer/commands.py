@@ -1,0 +1,100 @@
+"""Sequencer sub-commands: ``demiurge describe`` (audio folder -> descriptor DB) and
+``demiurge render`` (forecast descriptors -> nearest DB frames -> wav)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from demiurge.dsp.config import MFCCConfig
+
+
+def _optional_float(text: str):
+    return None if text.lower() in ("none", "off") else float(text)
+
+
+MFCC_HELP = {
+    "sample_rate": "analysis rate in Hz; files at other rates are resampled",
+    "n_fft": "FFT size in samples (n_fft/2 must be a multiple of the hop)",
+    "hop_length": "samples between frames: one descriptor per hop",
+    "n_mels": "mel bands",
+    "n_mfcc": "MFCC coefficients (features = n_mfcc x (1 + delta orders))",
+    "fmin": "lowest mel frequency in Hz",
+    "fmax": "highest mel frequency in Hz ('none' = sample_rate / 2)",
+    "top_db": "floor of the log-mel power below a full-scale sine, in dB ('none' = no floor)",
+    "delta_width": "frames in the delta window (odd, >= 3)",
+    "delta_orders": "delta orders appended to the MFCC (0, 1 or 2)",
+}
+
+
+def add_mfcc_options(parser: argparse.ArgumentParser) -> None:
+    """One ``--option`` per :class:`MFCCConfig` field, defaults from the config."""
+    group = parser.add_argument_group("descriptor settings (stored with the DB)")
+    for field in dataclasses.fields(MFCCConfig):
+        default = field.default
+        kind = _optional_float if field.name in ("fmax", "top_db") else type(default)
+        group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, type=kind,
+                           default=default, help=f"{MFCC_HELP[field.name]} (default {default})")
+
+
+def mfcc_config(args: argparse.Namespace) -> MFCCConfig:
+    return MFCCConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(MFCCConfig)})
+
+
+def run_describe(args: argparse.Namespace) -> int:
+    from demiurge.sequencer.describe import describe_folder
+
+    describe_folder(args.audio_dir, args.output, config=mfcc_config(args), write_json=args.json)
+    return 0
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from demiurge.sequencer.render import render
+
+    render(args.predictions, args.db, args.output, metric=args.metric,
+           standardize=not args.raw, k=args.k, avoid_repeats=args.avoid_repeats,
+           continuity=args.continuity, crossfade=args.crossfade, use_faiss=args.faiss)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "describe", help="analyse a folder of audio into a descriptor DB",
+        description="Describe every audio file below AUDIO_DIR (wav, flac, aiff, ogg, mp3; any "
+                    "rate and channel count) as MFCC + deltas, one frame per hop, into DB_DIR. "
+                    "Unusable files are skipped with one line each.")
+    p.add_argument("audio_dir", metavar="AUDIO_DIR", help="folder of audio files (recursive)")
+    p.add_argument("-o", "--output", metavar="DB_DIR", required=True, help="DB folder to write")
+    p.add_argument("--json", action="store_true",
+                   help="also write one <stem>.json per audio file in the original Demiurge layout")
+    add_mfcc_options(p)
+    p.set_defaults(func=run_describe)
+
+    p = subparsers.add_parser(
+        "render", help="play forecast descriptors with the nearest frames of a DB",
+        description="Match every predicted frame to its nearest DB frame and play one hop of "
+                    "that frame's audio per predicted frame (N frames -> N x hop samples).")
+    p.add_argument("--predictions", metavar="OUT", required=True,
+                   help="predictions folder written by `demiurge predict` (a descriptor DB)")
+    p.add_argument("--db", metavar="DB_DIR", required=True,
+                   help="descriptor DB whose audio is played (from `demiurge describe`)")
+    p.add_argument("-o", "--output", metavar="WAV", required=True,
+                   help="wav to write; the matched frames go to the .json beside it")
+    p.add_argument("--metric", choices=("euclidean", "cosine"), default="euclidean",
+                   help="distance between descriptors (default euclidean)")
+    p.add_argument("--raw", action="store_true",
+                   help="compare raw descriptors (as the original) instead of z-scored ones")
+    p.add_argument("--k", type=int, default=4,
+                   help="choose among the k nearest frames (default 4)")
+    p.add_argument("--avoid-repeats", type=int, default=1, metavar="N",
+                   help="never reuse a frame chosen in the last N steps (default 1, 0 = off)")
+    p.add_argument("--continuity", type=float, default=0.5,
+                   help="0..1: preference for continuing the previous match when it is among "
+                        "the k nearest (its distance is scaled by 1 - continuity; default 0.5)")
+    p.add_argument("--crossfade", type=int, default=-1, metavar="SAMPLES",
+                   help="crossfade between hops in samples, even, at most one hop "
+                        "(default -1 = one hop)")
+    p.add_argument("--faiss", action="store_true",
+                   help="screen candidates with a faiss HNSW index (approximate, for very "
+                        "large DBs; needs the faiss extra)")
+    p.set_defaults(func=run_render)

@@ -1,0 +1,295 @@
+"""Nearest-frame search over a descriptor DB (the sequencer's query engine).
+
+:class:`NearestFrames` is a TorchScript-able module holding the DB frames in search space
+(z-scored with the DB's own mean and std by default, or raw as in the original) and answering
+
+* ``search(queries, k)``: the exact k nearest frames (stateless), and
+* ``forward(queries)``: one chosen frame per query, in order, with optional avoidance of
+  recently chosen frames and a preference for continuing the previous choice (stateful: a
+  sequence can be given at once or frame by frame with identical results).
+
+Exact search: candidates are screened with one matrix product per block of DB rows (scores
+``|x|^2 - 2 q.x`` from precomputed norms, as faiss's flat index does), every row whose score
+could be within float32 rounding of the k-th best is kept (a proven error bound), and the
+candidates are re-ranked with distances recomputed in float64; ties go to the lower row.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from demiurge.errors import DemiurgeError
+
+METRICS = ("euclidean", "cosine")
+_UNIT_ROUNDOFF = 2.0 ** -24  # float32
+
+
+class NearestFrames(nn.Module):
+    """Exact k-NN over DB frames, plus a stateful frame-by-frame choice.
+
+    Args:
+        features: ``Tensor[N x F]`` the DB descriptors (raw, as stored in the DB).
+        next_row: ``Tensor[N]`` (int64) the row of the frame that follows each frame in its
+            file, ``-1`` for a file's last frame (see :func:`next_rows`).
+        standardize: z-score features and queries with the DB's per-feature mean and std.
+        metric: ``"euclidean"`` or ``"cosine"`` (cosine distance ``1 - cos``, computed as half
+            the squared distance between unit vectors).
+        k: the choice considers the ``k`` nearest allowed frames.
+        avoid_repeats: never choose a frame chosen in the last ``avoid_repeats`` steps.
+        continuity: in ``[0, 1]``; the frame after the previous choice (same file), if it is
+            as near as the k-th candidate, competes with its distance scaled by
+            ``1 - continuity`` (1: always continue when it is among the k nearest).
+
+    Streaming API (``forward``): ``Tensor[Q x F] -> Tensor[Q]`` (int64 DB rows). State: the
+    previous choice and the last ``avoid_repeats`` choices; calling ``forward`` on a sequence
+    at once equals calling it on each frame in turn. ``reset()`` forgets the state (start of
+    a new sequence). ``search(queries, k) -> (Tensor[Q x k] float64 distances, Tensor[Q x k]
+    int64 rows)`` is stateless.
+    """
+
+    def __init__(self, features: Tensor, next_row: Tensor, *, standardize: bool = True,
+                 metric: str = "euclidean", k: int = 1, avoid_repeats: int = 0,
+                 continuity: float = 0.0, block_elements: int = 1 << 22, query_chunk: int = 256):
+        super().__init__()
+        if metric not in METRICS:
+            raise DemiurgeError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+        if features.dim() != 2 or features.shape[0] == 0:
+            raise DemiurgeError("the DB has no frames to search; describe some audio first")
+        if next_row.shape != features.shape[:1]:
+            raise DemiurgeError("next_row must give one entry per DB frame")
+        if k < 1 or avoid_repeats < 0 or not 0.0 <= continuity <= 1.0:
+            raise DemiurgeError(f"need k >= 1, avoid_repeats >= 0 and 0 <= continuity <= 1 "
+                                f"(got k={k}, avoid_repeats={avoid_repeats}, "
+                                f"continuity={continuity})")
+        if k + avoid_repeats > features.shape[0]:
+            raise DemiurgeError(f"k + avoid_repeats ({k + avoid_repeats}) exceeds the "
+                                f"{features.shape[0]} frames of the DB")
+        x = features.double()
+        if standardize:
+            mean = x.mean(0)
+            std = x.std(0, unbiased=False)
+            std = torch.where(std > 1e-12 * std.max().clamp(min=1e-30), std, torch.ones_like(std))
+        else:
+            mean = torch.zeros(x.shape[1], dtype=torch.float64)
+            std = torch.ones(x.shape[1], dtype=torch.float64)
+        self.cosine = metric == "cosine"
+        self.metric = metric
+        self.k = k
+        self.avoid_repeats = avoid_repeats
+        self.continuity = float(continuity)
+        self.block_elements = block_elements
+        self.query_chunk = query_chunk
+        self.n_features = int(features.shape[1])
+        self.register_buffer("mean", mean)
+        self.register_buffer("inv_std", 1.0 / std)
+        points = self._space((x - mean) / std).float()
+        sq = points.double().square().sum(1)
+        # Rows [x, |x|^2]: a query row [-2 q, 1] scores every frame with one matrix product.
+        self.register_buffer("scored", torch.cat([points, sq.float().unsqueeze(1)], 1).contiguous())
+        self.register_buffer("points", points.contiguous())
+        self.max_norm = float(sq.max().sqrt())
+        self.group = 32  # rows per group screened by their smallest score
+        # Relative rounding bound of a float32 score over F features (see _search_chunk).
+        self.roundoff = (self.n_features + 4) * _UNIT_ROUNDOFF
+        self.register_buffer("next_row", next_row.long().contiguous())
+        self.register_buffer("previous", torch.full([1], -1, dtype=torch.long))
+        self.register_buffer("recent", torch.full([max(avoid_repeats, 1)], -1, dtype=torch.long))
+
+    # ------------------------------------------------------------------ search space
+    def _space(self, x: Tensor) -> Tensor:
+        if self.cosine:
+            return x / x.square().sum(-1, keepdim=True).sqrt().clamp(min=1e-12)
+        return x
+
+    @torch.jit.export
+    def transform(self, queries: Tensor) -> Tensor:
+        """``Tensor[Q x F]`` raw descriptors -> ``Tensor[Q x F]`` float32 in search space."""
+        q = (queries.double() - self.mean) * self.inv_std
+        return self._space(q).float()
+
+    def _finish(self, sq_dist: Tensor) -> Tensor:
+        if self.cosine:
+            return sq_dist * 0.5
+        return sq_dist.clamp(min=0.0).sqrt()
+
+    def _exact_sq(self, q: Tensor, rows: Tensor) -> Tensor:
+        """Squared distances in float64: ``q Tensor[Q x F]``, ``rows Tensor[Q x C]``."""
+        pts = self.points.index_select(0, rows.reshape(-1)).reshape(rows.shape[0], rows.shape[1], -1)
+        return (pts.double() - q.double().unsqueeze(1)).square().sum(2)
+
+    # ------------------------------------------------------------------ exact k-NN
+    @torch.jit.export
+    def search(self, queries: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+        """The exact k nearest DB frames of each query (raw descriptors).
+
+        ``Tensor[Q x F] -> (Tensor[Q x k] float64 distances, Tensor[Q x k] int64 rows)``,
+        nearest first, ties to the lower row.
+        """
+        if queries.dim() != 2 or queries.shape[1] != self.n_features:
+            raise ValueError("queries must be Tensor[Q x n_features]")
+        if k < 1 or k > self.points.shape[0]:
+            raise ValueError("k must be between 1 and the number of DB frames")
+        q = self.transform(queries)
+        dists: List[Tensor] = []
+        rows: List[Tensor] = []
+        for start in range(0, q.shape[0], self.query_chunk):
+            d, r = self._search_chunk(q[start: start + self.query_chunk], k)
+            dists.append(d)
+            rows.append(r)
+        return torch.cat(dists), torch.cat(rows)
+
+    def _search_chunk(self, q: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+        n = self.points.shape[0]
+        g = self.group
+        nq = q.shape[0]
+        # DB rows per block: a [chunk x rows] score matrix of about block_elements floats.
+        block_rows = max(64 * g, self.block_elements // nq // g * g)
+        q_scored = torch.cat([-2.0 * q, torch.ones(nq, 1, device=q.device)], 1)
+        group_min: List[Tensor] = []
+        group_first: List[Tensor] = []  # first row of each group
+        group_stride: List[Tensor] = []  # distance between the rows of each group
+        for start in range(0, n, block_rows):
+            stop = min(start + block_rows, n)
+            s = torch.matmul(self.scored[start:stop], q_scored.t())  # [rows x Q]
+            pad = (g - (stop - start) % g) % g
+            if pad > 0:
+                s = torch.nn.functional.pad(s.t(), [0, pad], value=float("inf")).t()
+            # Group j of the block holds rows start + j + i * stride, i < g (the minimum runs
+            # across contiguous memory, which vectorises well).
+            stride = s.shape[0] // g
+            group_min.append(s.reshape(g, stride, nq).amin(0).t())
+            group_first.append(torch.arange(start, start + stride, device=q.device))
+            group_stride.append(torch.full([stride], stride, dtype=torch.long, device=q.device))
+        mins = torch.cat(group_min, dim=1)  # [Q x groups]: smallest score of each group of rows
+        n_groups = mins.shape[1]
+        # The k-th smallest group minimum bounds the k-th smallest score from above; any row
+        # within the rounding bound of it may be a true neighbour, so its group is re-ranked.
+        qn = q.double().square().sum(1).sqrt()
+        eps = self.roundoff * (2.0 * self.max_norm ** 2 + 4.0 * qn * self.max_norm)
+        if k < n_groups:
+            kth = torch.topk(mins, k, dim=1, largest=False).values[:, k - 1].double()
+            count = int((mins.double() <= (kth + 2.0 * eps).unsqueeze(1)).sum(1).max())
+        else:
+            count = n_groups
+        groups = torch.topk(mins, count, dim=1, largest=False).indices
+        first = torch.cat(group_first)[groups]
+        stride = torch.cat(group_stride)[groups]
+        cand = (first.unsqueeze(2) + stride.unsqueeze(2) * torch.arange(g, device=q.device)
+                ).reshape(nq, -1)
+        valid = cand < n
+        cand = cand.clamp(max=n - 1)
+        exact = self._exact_sq(q, cand)
+        exact = torch.where(valid, exact, torch.full_like(exact, float("inf")))
+        # Exact re-ranking, ties to the lower row.
+        order = torch.sort(cand, dim=1, stable=True).indices
+        exact = exact.gather(1, order)
+        cand = cand.gather(1, order)
+        best = torch.sort(exact, dim=1, stable=True).indices[:, :k]
+        return self._finish(exact.gather(1, best)), cand.gather(1, best)
+
+    @torch.jit.export
+    def distances(self, queries: Tensor, rows: Tensor) -> Tensor:
+        """Exact distances ``Tensor[Q x C]`` float64 from each query to the given DB rows."""
+        return self._finish(self._exact_sq(self.transform(queries), rows))
+
+    # ------------------------------------------------------------------ sequential choice
+    @torch.jit.export
+    def reset(self) -> None:
+        """Forget previous choices: the next query starts a new sequence."""
+        self.previous.fill_(-1)
+        self.recent.fill_(-1)
+
+    def forward(self, queries: Tensor) -> Tensor:
+        """Choose one DB row per query, in order: ``Tensor[Q x F] -> Tensor[Q]`` (int64)."""
+        dist, rows = self.search(queries, self.k + self.avoid_repeats)
+        return self.choose(queries, dist, rows)
+
+    @torch.jit.export
+    def choose(self, queries: Tensor, dist: Tensor, rows: Tensor) -> Tensor:
+        """The choice given each query's nearest rows (sorted, ``k + avoid_repeats`` of them,
+        e.g. from another index): ``Tensor[Q x F], Tensor[Q x C], Tensor[Q x C] -> Tensor[Q]``."""
+        q = self.transform(queries)
+        out = torch.empty(q.shape[0], dtype=torch.long, device=q.device)
+        for i in range(q.shape[0]):
+            cand = rows[i]
+            cand_d = dist[i]
+            if self.avoid_repeats > 0:
+                allowed = (cand.unsqueeze(1) != self.recent.unsqueeze(0)).all(1)
+                cand = cand[allowed]
+                cand_d = cand_d[allowed]
+            kk = min(self.k, int(cand.shape[0]))
+            choice = int(cand[0])
+            cost = float(cand_d[0])
+            prev = int(self.previous[0])
+            if self.continuity > 0.0 and prev >= 0:
+                follow = int(self.next_row[prev])
+                if follow >= 0 and not bool((self.recent == follow).any()):
+                    d_follow = float(self._finish(self._exact_sq(
+                        q[i: i + 1], torch.full([1, 1], follow, dtype=torch.long,
+                                                device=q.device)))[0, 0])
+                    if d_follow <= float(cand_d[kk - 1]) and \
+                            d_follow * (1.0 - self.continuity) < cost:
+                        choice = follow
+            out[i] = choice
+            self.previous.fill_(choice)
+            if self.avoid_repeats > 0:
+                self.recent.copy_(torch.cat([self.recent[1:], self.previous]))
+        return out
+
+
+def next_rows(file_index: np.ndarray) -> np.ndarray:
+    """``int64[N]`` file of each DB row -> ``int64[N]`` the following row in the same file, or -1."""
+    file_index = np.asarray(file_index)
+    nxt = np.arange(1, file_index.shape[0] + 1, dtype=np.int64)
+    same = np.zeros(file_index.shape[0], dtype=bool)
+    same[:-1] = file_index[1:] == file_index[:-1]
+    return np.where(same, nxt, -1)
+
+
+def index_db(db, *, metric: str = "euclidean", standardize: bool = True, k: int = 1,
+             avoid_repeats: int = 0, continuity: float = 0.0) -> NearestFrames:
+    """A :class:`NearestFrames` over a :class:`~demiurge.sequencer.db.DescriptorDB`."""
+    return NearestFrames(torch.from_numpy(np.array(db.features, dtype=np.float32)),
+                         torch.from_numpy(next_rows(db.file_index)), standardize=standardize,
+                         metric=metric, k=k, avoid_repeats=avoid_repeats, continuity=continuity)
+
+
+class FaissSearch:
+    """Candidates from a faiss index for very large DBs (optional extra ``demiurge[faiss]``).
+
+    ``hnsw=True`` uses an approximate HNSW graph (sub-linear, may miss the true nearest);
+    otherwise a flat index (exact up to float32 rounding). Candidates are re-ranked with the
+    module's exact distances, so the choice logic is the same as with exact search.
+    """
+
+    def __init__(self, frames: NearestFrames, *, hnsw: bool = True):
+        try:
+            import faiss
+        except ImportError:
+            raise DemiurgeError("faiss is not installed; `pip install demiurge[faiss]` or "
+                                "drop the faiss option to use exact search") from None
+        self.frames = frames
+        dim = frames.points.shape[1]
+        self.index = faiss.IndexHNSWFlat(dim, 32) if hnsw else faiss.IndexFlatL2(dim)
+        self.index.add(frames.points.numpy())
+
+    def search(self, queries: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+        """Same contract as :meth:`NearestFrames.search`."""
+        q = self.frames.transform(queries).numpy()
+        _, rows = self.index.search(q, k)
+        rows = torch.from_numpy(rows).long()
+        dist = self.frames.distances(queries, rows.clamp(min=0))
+        dist = torch.where(rows >= 0, dist, torch.full_like(dist, float("inf")))
+        order = torch.sort(rows, dim=1, stable=True).indices
+        dist, rows = dist.gather(1, order), rows.gather(1, order)
+        best = torch.sort(dist, dim=1, stable=True).indices
+        return dist.gather(1, best), rows.gather(1, best)
+
+    def __call__(self, queries: Tensor) -> Tensor:
+        f = self.frames
+        dist, rows = self.search(queries, f.k + f.avoid_repeats)
+        return f.choose(queries, dist, rows)
