@@ -59,7 +59,8 @@ def apply_overrides(config_cls, base, changes: Optional[Mapping[str, Any]]):
 
 
 def save_mel_png(path: Path, panels: List[Tuple[str, np.ndarray]]) -> Path:
-    """Mel images (``ndarray[n_mels x F]`` each, one row per panel) as a PNG, atomically."""
+    """Mel images (``ndarray[n_mels x F]`` each, one row per panel, all on the colour scale of
+    the first) as a PNG, atomically."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -68,8 +69,9 @@ def save_mel_png(path: Path, panels: List[Tuple[str, np.ndarray]]) -> Path:
     from demiurge.fileio import atomic_path
 
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.2 * len(panels)), squeeze=False)
+    low, high = float(np.min(panels[0][1])), float(np.max(panels[0][1]))  # one colour scale
     for ax, (title, mel) in zip(axes[:, 0], panels):
-        ax.imshow(mel, origin="lower", aspect="auto", interpolation="nearest", cmap="magma")
+        ax.imshow(mel, origin="lower", aspect="auto", interpolation="nearest", cmap="magma", vmin=low, vmax=high)
         ax.set_title(title, fontsize=9)
         ax.set_ylabel("mel bin")
     axes[-1, 0].set_xlabel("frame")
