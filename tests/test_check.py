@@ -59,6 +59,18 @@ class _ListParams(_NoParams):
         self.forward_params = [1, 1, 1, 1]
 
 
+class _GhostMethod(_Protocol):
+    """`forward` is fine, but `ghost` is listed without `ghost_params`: nn~ skips it."""
+
+    @torch.jit.export
+    def get_methods(self) -> List[str]:
+        return ["forward", "ghost"]
+
+    @torch.jit.export
+    def ghost(self, x: Tensor) -> Tensor:
+        return x
+
+
 class _ShortOutput(_Protocol):
     def forward(self, x: Tensor) -> Tensor:
         return x[:, :, : x.shape[2] // 2]
@@ -140,13 +152,14 @@ def test_check_passes_a_good_file_and_reports(tmp_path, capsys):
 @pytest.mark.parametrize("module, message", [
     (_NoParams(), "`forward_params` is missing"),
     (_ListParams(), "`forward_params` is a list, not a tensor"),
+    (_GhostMethod(), "`ghost_params` is missing, so nn~ does not find `ghost`"),
     (_ShortOutput(), "model output size is not consistent, expected 2048 samples, got 1024"),
     (_Float64(), "returns float64; nn~ needs float32"),
     (_Raises(), "method `forward` raised at buffer size"),
     (_SetterNone(), "`set_gain` returned None, not an int"),
     (_ChannelsMixed(), "nn~ does not notice"),
     (_BareGetter(), "`get_gain` returned a float"),
-], ids=["missing-params", "list-params", "wrong-length", "float64", "raises", "setter-none",
+], ids=["missing-params", "list-params", "one-method-without-params", "wrong-length", "float64", "raises", "setter-none",
         "channel-mismatch", "bare-getter"])
 def test_check_rejects_each_malformed_kind(tmp_path, capsys, module, message):
     path = _save(module, tmp_path / "bad.ts")
