@@ -117,9 +117,20 @@ class _NoGetMethods(nn.Module):
         super().__init__()
         self.register_buffer("forward_params", torch.tensor([1, 1, 1, 1]))
         self.register_buffer("envelope_params", torch.tensor([1, 256, 1, 256]))
+        self.sign = -1.0
+        self.register_buffer("sign_params", torch.tensor([2]))
 
     def forward(self, x: Tensor) -> Tensor:
-        return -x
+        return self.sign * x
+
+    @torch.jit.export
+    def get_sign(self) -> Tuple[float]:
+        return (self.sign,)
+
+    @torch.jit.export
+    def set_sign(self, value: float) -> int:
+        self.sign = value
+        return 0
 
     @torch.jit.export
     def envelope(self, x: Tensor) -> Tensor:
@@ -131,6 +142,7 @@ def test_host_decimates_and_holds_like_nn_tilde(tmp_path):
     host = NNHost(_save(_NoGetMethods(), tmp_path / "old.ts"))
     assert sorted(host.methods) == ["envelope", "forward"]      # get_methods fallback
     assert host.highest_ratio == 256
+    assert host.attributes == {"sign": [2]}                     # get_attributes fallback
     x = torch.arange(1024, dtype=torch.float32).reshape(1, 1, 1024)
     y = host.perform("envelope", x)
     expected = torch.arange(255, 1024, 256, dtype=torch.float32).repeat_interleave(256)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -56,6 +57,14 @@ def _jit_load(path: Path, extra_files: Optional[Dict[str, Any]] = None) -> torch
         if extra_files is None:
             return torch.jit.load(str(path), map_location="cpu")
         return torch.jit.load(str(path), map_location="cpu", _extra_files=extra_files)
+
+
+def _attribute_names(model: torch.jit.ScriptModule) -> List[str]:
+    """The module's own attributes (buffers and plain values; not methods), as nn~ iterates
+    them: read from TorchScript's module dump, which is the one listing Python exposes."""
+    dump = model._c.dump_to_str(False, True, False)
+    block = dump.split("\n  attributes {\n", 1)[-1].split("\n  }\n", 1)[0]
+    return re.findall(r"^    ([A-Za-z_]\w*) = ", block, flags=re.MULTILINE)
 
 
 def load_card(path: Path) -> Optional[Dict[str, Any]]:
@@ -141,8 +150,8 @@ class NNHost:
         try:
             names = [n for n in self.model.get_attributes() if n != "none"]
         except Exception:
-            names = [n for n in dir(self.model) if hasattr(self.model, f"{n}_params")
-                     and not hasattr(self.model, n + "_input_labels")]
+            attrs = _attribute_names(self.model)
+            names = [n for n in attrs if f"{n}_params" in attrs]
         attributes = {}
         for name in names:
             params = getattr(self.model, f"{name}_params", None)
