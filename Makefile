@@ -8,7 +8,9 @@ PY := $(VENV)/bin/python
 TORCH_VERSION ?= 2.13.0
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test setup system-packages bench clean
+TORCH251_VENV := .venv-torch251
+
+.PHONY: demo test setup system-packages bench clean torch251
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,25 +19,34 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e ".[test,faiss,plots]"
 	touch $@
 
+# torch 2.5.1 (the libtorch of nn~ v1.6.0) in a side virtualenv, for tests/test_torch251.py:
+# every export must load and play identically there (about 3 GB, 1-2 minutes, built once).
+$(TORCH251_VENV)/.installed:
+	$(PYTHON) -m venv $(TORCH251_VENV)
+	$(TORCH251_VENV)/bin/python -m pip install -q torch==2.5.1 numpy
+	touch $@
+
+torch251: $(TORCH251_VENV)/.installed
+
 system-packages:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  need=""; for p in jackd2 libportaudio2 fluidsynth; do \
+	  need=""; for p in jackd2 libportaudio2 fluidsynth puredata-core; do \
 	    dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	  if [ -n "$$need" ]; then echo "installing system packages:$$need"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; fi; \
-	else echo "not root: skipping system packages (jackd2 libportaudio2 fluidsynth); JACK tests will be skipped"; fi
+	else echo "not root: skipping system packages (jackd2 libportaudio2 fluidsynth puredata-core); JACK tests will be skipped"; fi
 
 setup: system-packages $(VENV)/.installed
 
 demo: setup
 	$(VENV)/bin/demiurge demo -o $(DEMO_OUT)
 
-test: setup
+test: setup torch251
 	$(PY) -m pytest -q tests
 
 bench: setup
 	for b in tools/bench_*.py; do $(PY) $$b; done
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
+	rm -rf $(VENV) $(TORCH251_VENV) $(DEMO_OUT) .pytest_cache

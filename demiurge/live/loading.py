@@ -1,0 +1,134 @@
+"""What the live engine loads: a descriptor DB with its audio, a predictor, a seed file, and
+the embedded default (the demo corpus, described and with a small predictor trained on it,
+built on first use into a cache folder).
+
+All of this is slow, file-bound work: the host runs it on a loader thread, never on the
+engine or audio thread.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List, Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from demiurge.data.audio import load_audio
+from demiurge.dsp import Descriptors, MFCCConfig
+from demiurge.errors import DemiurgeError
+
+# The embedded default predictor: small and quick to train on the demo corpus (CPU, ~1 min).
+DEFAULT_PREDICTOR = dict(model="lstm", window_size=10, forecast_size=4, hidden_size=64,
+                         num_layers=2)
+DEFAULT_PREDICTOR_STEPS = 600
+
+
+@dataclass
+class LoadedDB:
+    """A descriptor DB ready for the engine: its :class:`Answerer` plus the frame origins."""
+
+    path: Path
+    config: MFCCConfig
+    answerer: nn.Module
+    file_rows: np.ndarray   # int64 [N]: file index of each DB frame
+    offsets: np.ndarray     # int64 [N]: sample offset of each DB frame in its file
+    files: List[str]
+
+    def file_name(self, row: int) -> str:
+        return self.files[int(self.file_rows[row])]
+
+
+def load_db(path: str | os.PathLike) -> LoadedDB:
+    """Open a descriptor DB and load the audio of every file it describes."""
+    from demiurge.live.engine import Answerer
+    from demiurge.sequencer.db import DescriptorDB
+
+    db = DescriptorDB.open(path)
+    audio = []
+    for i in range(len(db.files)):
+        audio.append(load_audio(db.audio_path(i), sample_rate=db.config.sample_rate,
+                                allow_silent=True))
+    return LoadedDB(path=Path(path), config=db.config, answerer=Answerer.build(db=db, audio=audio),
+                    file_rows=np.asarray(db.file_index), offsets=np.asarray(db.sample),
+                    files=[str(db.audio_path(i)) for i in range(len(db.files))])
+
+
+def load_forecaster(path: str | os.PathLike) -> nn.Module:
+    """A streaming forecaster from a predictor run (directory or id) or an exported ``.ts``."""
+    path = Path(path)
+    if path.suffix == ".ts":
+        try:
+            module = torch.jit.load(str(path), map_location="cpu")
+        except Exception as exc:  # RuntimeError / ValueError from the TorchScript loader
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DemiurgeError(f"{path}: not a loadable TorchScript file ({first}); export "
+                                "the predictor again with `demiurge export`") from None
+        missing = [m for m in ("push", "forecast", "reset", "set_temperature")
+                   if not hasattr(module, m)]
+        if missing:
+            raise DemiurgeError(f"{path}: this .ts is not a streaming forecaster (no "
+                                f"{', '.join(missing)}); give a predictor export or run")
+        return module.eval()
+    from demiurge.sequencer.forecast import load_forecaster as load_run
+
+    return load_run(path)
+
+
+def describe_file(path: str | os.PathLike, *, config: MFCCConfig) -> np.ndarray:
+    """Descriptors of one audio file: ``float32[F x T]`` (as the streaming engine sees them)."""
+    from demiurge.sequencer.describe import min_samples
+
+    audio = load_audio(path, sample_rate=config.sample_rate, min_samples=min_samples(config))
+    with torch.no_grad():
+        frames = Descriptors(config)(torch.from_numpy(audio)[None])
+    return frames[0].numpy()
+
+
+def cache_dir() -> Path:
+    """Where the embedded default lives: ``$DEMIURGE_CACHE`` or ``~/.cache/demiurge``."""
+    root = os.environ.get("DEMIURGE_CACHE")
+    if root:
+        return Path(root).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "demiurge"
+
+
+def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
+    """``(db_dir, predictor_run_dir)`` of the embedded default, built on first use.
+
+    First use writes the demo corpus, describes it (progress bar) and trains a small
+    predictor on it (progress bar, about a minute on a laptop CPU); later uses find them in
+    :func:`cache_dir`.
+    """
+    from demiurge.data.demo_corpus import make_demo_corpus
+    from demiurge.sequencer.db import DescriptorDB
+    from demiurge.sequencer.describe import describe_folder
+    from demiurge.train.predictor import train_predictor
+    from demiurge.train.run import Run
+
+    root = cache_dir() / "default"
+    corpus, db_dir, run_dir = root / "corpus", root / "db", root / "predictor"
+    try:
+        DescriptorDB.open(db_dir)
+    except DemiurgeError:
+        log(f"building the embedded default in {root} (first use only)")
+        make_demo_corpus(corpus, log=log)
+        describe_folder(corpus, db_dir, log=log)
+    try:
+        ready = Run.open(run_dir).has_checkpoint("best")
+    except DemiurgeError:
+        ready = False
+    if not ready:
+        if run_dir.exists():
+            import shutil
+
+            shutil.rmtree(run_dir)  # an interrupted first training: start it again
+        log(f"training the default predictor into {run_dir} (first use only)")
+        train_predictor(out=run_dir, db=db_dir, max_steps=DEFAULT_PREDICTOR_STEPS,
+                        val_every=DEFAULT_PREDICTOR_STEPS // 3, device="cpu", log=log,
+                        **DEFAULT_PREDICTOR)
+    return db_dir, run_dir

@@ -1,0 +1,84 @@
+"""Known-answer material for the live tests: a descriptor DB made of distinct steady tones
+(described by the real ``describe`` into a real DB folder) and a streaming forecaster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+SR = 44100
+TONES = {"low": 220.0, "mid": 660.0, "high": 1760.0}
+
+
+def steady_tone(freq: float, seconds: float, *, sr: int = SR, seed: int = 0) -> np.ndarray:
+    """A steady harmonic tone (3 partials) with a tiny noise floor: ``float32[T]``."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sr)) / sr
+    y = sum(np.sin(2 * np.pi * h * freq * t) / h for h in (1, 2, 3)) * 0.3
+    y += 1e-3 * rng.standard_normal(t.size)
+    return y.astype(np.float32)
+
+
+def write_tone_db(root: Path, tones: dict, *, seconds: float = 2.0) -> Path:
+    """One wav per tone under ``root/audio``, described into ``root/db``; returns the DB dir."""
+    from demiurge.data.audio import write_audio
+    from demiurge.sequencer.describe import describe_folder
+
+    audio = root / "audio"
+    for i, (name, freq) in enumerate(tones.items()):
+        write_audio(audio / f"{name}.wav", steady_tone(freq, seconds, seed=i), sample_rate=SR)
+    return describe_folder(audio, root / "db", log=lambda line: None).path
+
+
+def make_forecaster(db_dir: Path, *, window: int = 8, forecast: int = 4):
+    """An untrained LSTM forecaster (its residual output starts as the persistence forecast),
+    with the DB's statistics: deterministic and quick."""
+    from demiurge.sequencer.db import DescriptorDB
+    from demiurge.sequencer.forecast import Forecaster
+    from demiurge.sequencer.predictors import build_predictor
+
+    db = DescriptorDB.open(db_dir)
+    feats = np.asarray(db.features)
+    torch.manual_seed(0)
+    model = build_predictor("lstm", n_features=feats.shape[1], window_size=window,
+                            forecast_size=forecast, hidden_size=16, num_layers=1)
+    return Forecaster(model.eval(), torch.from_numpy(feats.mean(0)),
+                      torch.from_numpy(feats.std(0) + 1e-6), window, forecast).eval()
+
+
+@pytest.fixture(scope="session")
+def tone_db(tmp_path_factory) -> Path:
+    return write_tone_db(tmp_path_factory.mktemp("tones"), TONES)
+
+
+@pytest.fixture(scope="session")
+def other_tone_db(tmp_path_factory) -> Path:
+    return write_tone_db(tmp_path_factory.mktemp("tones2"), {"bass": 110.0, "treble": 3520.0})
+
+
+@pytest.fixture(scope="session")
+def predictor_ts(tone_db, tmp_path_factory) -> Path:
+    """The forecaster exported as TorchScript (what ``load/predictor x.ts`` loads)."""
+    path = tmp_path_factory.mktemp("pred") / "forecaster.ts"
+    torch.jit.script(make_forecaster(tone_db)).save(str(path))
+    return path
+
+
+def engine_for(db_dir: Path, *, block: int = 256, **params):
+    from demiurge.live.engine import Engine
+    from demiurge.live.loading import load_db
+
+    return Engine(db=load_db(db_dir), forecaster=make_forecaster(db_dir), block=block,
+                  params=params)
+
+
+def tone_level(y: np.ndarray, freq: float, *, window: int = 1024, sr: int = SR) -> np.ndarray:
+    """Amplitude of the ``freq`` component of ``y`` over consecutive windows: ``float[T // window]``."""
+    n = y.size // window
+    t = np.arange(window) / sr
+    basis = np.exp(-2j * np.pi * freq * t) * np.hanning(window)
+    frames = y[:n * window].reshape(n, window)
+    return 2 * np.abs(frames @ basis) / np.hanning(window).sum()

@@ -1,0 +1,177 @@
+"""The engine without a sound card: known answers from a DB of distinct tones, the latency
+measured against the computed one, block-size independence, swaps, modes, the file render
+through the real CLI, and the TorchScript core."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from demiurge.errors import DemiurgeError
+from demiurge.live.engine import EngineCore
+from live_fixtures import (SR, TONES, engine_for, other_tone_db, steady_tone,  # noqa: F401
+                           tone_db, tone_level)
+
+
+def test_mosaic_answers_a_tone_with_that_tones_segments(tone_db):
+    engine = engine_for(tone_db)
+    x = steady_tone(TONES["mid"], 3.0, seed=7)
+    y = engine.render(x)
+    assert engine.match()[0].endswith("mid.wav")
+    steady = y[SR:]
+    mid = tone_level(steady, TONES["mid"])
+    for other in ("low", "high"):
+        assert tone_level(steady, TONES[other]).max() < 0.02 * mid.min()
+    assert mid.min() > 0.2  # the segment is played at its level (0.3), crossfades included
+
+
+def test_every_hop_matches_the_input_tone(tone_db):
+    engine = engine_for(tone_db, events=1)
+    for name, freq in TONES.items():
+        engine.events.clear()
+        engine.render(steady_tone(freq, 1.0, seed=3))
+        files = [f for f, _, _ in list(engine.events)[8:]]
+        assert files and all(f.endswith(f"{name}.wav") for f in files), (name, set(files))
+
+
+def onset(level: np.ndarray, window: int) -> float:
+    """Sample where a rising level first passes half its final value (interpolated)."""
+    half = 0.5 * np.median(level[-10:])
+    i = int(np.argmax(level > half))
+    frac = (half - level[i - 1]) / (level[i] - level[i - 1])
+    return (i - 1 + frac) * window + window / 2
+
+
+@pytest.mark.parametrize("block", [256, 1024])
+def test_latency_is_measured_as_computed(tone_db, block):
+    engine = engine_for(tone_db, block=block)
+    switch = 2 * SR + 333
+    x = np.concatenate([steady_tone(TONES["low"], switch / SR),
+                        steady_tone(TONES["high"], 2.0, seed=1)])
+    y = engine.render(x)
+    w = 256
+    t_in = onset(tone_level(x, TONES["high"], window=w), w)
+    t_out = onset(tone_level(y, TONES["high"], window=w), w)
+    measured = t_out - t_in
+    # The answer to a frame is a whole hop; the switch lands within half a hop of the figure.
+    assert abs(measured - engine.latency_samples()) <= engine.core.hop / 2, \
+        (measured, engine.latency_samples())
+
+
+def test_block_size_only_shifts_the_output(tone_db):
+    x = steady_tone(TONES["low"], 1.0)
+    x[SR // 2:] = steady_tone(TONES["mid"], 0.5, seed=2)
+    outs = {b: engine_for(tone_db, block=b).render(x) for b in (128, 256, 1024, 2048)}
+    hop = 1024
+    ref = outs[1024]
+    for b, y in outs.items():
+        shift = hop - min(b, hop)
+        n = x.size - 2 * hop
+        np.testing.assert_allclose(y[shift:shift + n], ref[:n], atol=1e-6, err_msg=f"block {b}")
+
+
+def test_bad_block_size_is_refused(tone_db):
+    with pytest.raises(DemiurgeError, match="must divide the descriptor hop"):
+        engine_for(tone_db, block=300)
+
+
+def test_gain_and_drywet_follow_their_parameters(tone_db):
+    engine = engine_for(tone_db)
+    x = steady_tone(TONES["mid"], 1.0)
+    y0 = engine.render(x)
+    engine.set("gain", -12.0)
+    y1 = engine.render(x)
+    ratio = np.sqrt(np.mean(y1[SR // 4:] ** 2) / np.mean(y0[SR // 4:] ** 2))
+    assert ratio == pytest.approx(10 ** (-12 / 20), rel=0.05)
+    engine.set("gain", 0.0)
+    engine.set("drywet", 0.0)
+    engine.render(x[:1024])  # the ramp to fully dry takes one block
+    dry = engine.render(x)
+    np.testing.assert_allclose(dry, x, atol=1e-6)
+
+
+def test_gain_change_is_ramped_without_a_click(tone_db):
+    engine = engine_for(tone_db)
+    x = steady_tone(TONES["mid"], 2.0)
+    a = engine.render(x[:SR])
+    engine.set("gain", -40.0)
+    b = engine.render(x[SR:])
+    y = np.concatenate([a, b])
+    assert np.abs(np.diff(y[SR - 512:SR + 512])).max() < 1.5 * np.abs(np.diff(a[SR // 2:])).max()
+
+
+def test_follow_and_dream_modes_answer(tone_db):
+    for mode in ("follow", "dream"):
+        engine = engine_for(tone_db, mode=mode, horizon=2)
+        y = engine.render(steady_tone(TONES["high"], 2.0))
+        assert np.isfinite(y).all() and np.abs(y[SR:]).max() > 0.1, mode
+    follow = engine_for(tone_db, mode="follow", horizon=3)
+    mosaic = engine_for(tone_db)
+    assert follow.latency_samples() == mosaic.latency_samples() - 3 * 1024
+
+
+def test_db_swap_crossfades_to_the_new_db(tone_db, other_tone_db):
+    from demiurge.live.loading import load_db
+
+    engine = engine_for(tone_db)
+    x = steady_tone(TONES["mid"], 3.0)
+    a = engine.render(x[:SR])
+    engine.swap_db(load_db(other_tone_db))
+    b = engine.render(x[SR:])
+    y = np.concatenate([a, b])
+    assert not engine.match()[0].endswith("mid.wav")
+    # A continuous answer through the switch: no jump larger than the signals' own steps.
+    assert np.abs(np.diff(y)).max() < 1.5 * max(np.abs(np.diff(a[SR // 2:])).max(),
+                                                 np.abs(np.diff(b[SR // 2:])).max())
+
+
+def test_db_with_other_descriptor_settings_is_refused(tone_db, tmp_path):
+    from demiurge.dsp import MFCCConfig
+    from demiurge.live.loading import load_db
+    from demiurge.sequencer.describe import describe_folder
+
+    engine = engine_for(tone_db)
+    other = describe_folder(tone_db.parent / "audio", tmp_path / "db",
+                            config=MFCCConfig(hop_length=512), log=lambda line: None).path
+    with pytest.raises(DemiurgeError, match="differ from the running engine"):
+        engine.swap_db(load_db(other))
+
+
+def test_file_render_through_the_cli_equals_the_engine(tone_db, tmp_path):
+    import soundfile as sf
+
+    from demiurge.data.audio import write_audio
+    from demiurge.live import cli
+    from live_fixtures import make_forecaster
+
+    x = steady_tone(TONES["low"], 1.5)
+    x[SR // 2:] += steady_tone(TONES["high"], 1.0, seed=5)
+    src = write_audio(tmp_path / "in.wav", x, sample_rate=SR)
+    predictor = tmp_path / "p.ts"
+    torch.jit.script(make_forecaster(tone_db)).save(str(predictor))
+    out = tmp_path / "out.wav"
+    assert cli.main(["--db", str(tone_db), "--predictor", str(predictor), "--mode", "follow",
+                     "--input-file", str(src), "--output-file", str(out)]) == 0
+    rendered, sr = sf.read(out, dtype="float32")
+    expected = engine_for(tone_db, mode="follow").render(x)
+    assert sr == SR
+    np.testing.assert_array_equal(rendered, expected)
+
+
+def test_cli_refuses_half_a_render(tone_db, capsys):
+    from demiurge.live import cli
+
+    assert cli.main(["--db", str(tone_db), "--input-file", "x.wav"]) == 2
+    assert "go together" in capsys.readouterr().err
+
+
+def test_core_scripts_and_matches_eager(tone_db):
+    engine = engine_for(tone_db)
+    scripted = torch.jit.script(engine_for(tone_db).core)
+    x = torch.from_numpy(steady_tone(TONES["high"], 0.5))
+    for i in range(0, x.numel() - 256, 256):
+        a = engine.core.process(x[None, i:i + 256])
+        b = scripted.process(x[None, i:i + 256])
+        torch.testing.assert_close(a, b)
+    assert isinstance(engine.core, EngineCore)

@@ -1,0 +1,109 @@
+"""End to end: ``demiurge-live`` as a subprocess against a real JACK server (dummy driver).
+
+A JACK test client routes a known tone into the host's input and records its output while
+the test steers the host over OSC: the output must answer (non-silent, the input tone's
+segments), its level must follow ``/demiurge/gain``, ``status`` must report sane counters,
+and ``record`` must write the wav.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from live_fixtures import SR, TONES, make_forecaster, steady_tone, tone_db, tone_level  # noqa: F401
+from live_jack import JackTester, jack_server  # noqa: F401
+from test_live_osc import Client
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.jack, pytest.mark.slow]
+
+
+def start_host(args, env) -> tuple:
+    proc = subprocess.Popen([sys.executable, "-m", "demiurge.live.cli", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        m = re.search(r"listening for OSC on 127\.0\.0\.1:(\d+)", line)
+        if m:
+            return proc, int(m.group(1))
+    proc.kill()
+    raise AssertionError(f"demiurge-live did not start: {proc.stderr.read()[-2000:]}")
+
+
+def test_demiurge_live_answers_through_jack(jack_server, tone_db, tmp_path):
+    predictor = tmp_path / "forecaster.ts"
+    torch.jit.script(make_forecaster(tone_db)).save(str(predictor))
+    env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server, JACK_NO_START_SERVER="1",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc, port = start_host(["--db", str(tone_db), "--predictor", str(predictor),
+                             "--osc-port", "0", "--blocksize", "256", "--mode", "mosaic"], env)
+    seconds = 7.0
+    tester = JackTester(jack_server, steady_tone(TONES["mid"], seconds + 2), record_seconds=seconds)
+    client = Client(port)
+    take = tmp_path / "take.wav"
+    try:
+        tester.connect()
+        t0 = time.time()
+        time.sleep(1.0)
+        client.send("/demiurge/record", str(take))
+        assert client.one("/demiurge/record")[1] == [str(take)]
+        time.sleep(max(0.0, 3.0 - (time.time() - t0)))
+        client.send("/demiurge/gain", -12.0)
+        client.one("/demiurge/gain")
+        t_gain = time.time() - t0
+        time.sleep(max(0.0, 5.5 - (time.time() - t0)))
+        client.send("/demiurge/status")
+        status = dict(zip(["running", "mode", "samplerate", "block", "latency_ms",
+                           "late_blocks", "cpu_load", "match_file", "match_offset"],
+                          client.one("/demiurge/status")[1]))
+        client.send("/demiurge/record/stop")
+        _, (path, rec_seconds) = client.one("/demiurge/record/done")
+        y = tester.wait_recorded()
+    finally:
+        client.close()
+        tester.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+    assert proc.returncode == 0, err[-2000:]
+
+    # The host answered the tone with the tone's own segments.
+    level = tone_level(y, TONES["mid"], window=1024)
+    per_second = SR / 1024
+    before = level[int(1.0 * per_second):int((t_gain - 0.4) * per_second)]
+    after = level[int((t_gain + 0.6) * per_second):int(5.0 * per_second)]
+    assert before.size > 10 and after.size > 10
+    assert np.median(before) > 0.15, "no answer came back through JACK"
+    for other in ("low", "high"):
+        assert np.median(tone_level(y, TONES[other], window=1024)[20:]) < 0.05 * np.median(before)
+    # ... and its level followed the gain (-12 dB = x0.25).
+    assert np.median(after) / np.median(before) == pytest.approx(10 ** (-12 / 20), rel=0.2)
+
+    assert status["running"] == 1 and status["mode"] == "mosaic"
+    assert status["samplerate"] == SR and status["block"] == 256
+    assert 100 < status["latency_ms"] < 400
+    blocks_so_far = 5.5 * SR / 256
+    assert 0 <= status["late_blocks"] < 0.1 * blocks_so_far
+    assert 0.0 < status["cpu_load"] < 1.0
+    assert status["match_file"].endswith("mid.wav")
+
+    rec, sr = sf.read(path, dtype="float32")
+    assert sr == SR and rec_seconds == pytest.approx(rec.size / SR) and 3.0 < rec_seconds < 6.0
+    assert np.abs(rec).max() > 0.05

@@ -1,0 +1,194 @@
+"""Benchmark of the live engine: time per block against the block period, and late blocks
+over a real JACK run.
+
+    python tools/bench_live.py [--seconds 60] [--jack-seconds 60] [--frames 100000]
+
+1. Engine alone, one thread: 44.1 kHz, block 256, follow mode (all stages on: streaming
+   descriptors, forecaster, exact k-NN query over a DB of >= 10^5 frames, playback), fed
+   ``--seconds`` of music block by block. Prints p50/p99/max engine time per block next to
+   the block period (goal: p99 below 25 % of it), for all blocks and for the blocks that
+   complete a hop (where the descriptor/forecast/query work happens).
+2. ``demiurge-live`` against a JACK server (dummy driver, started here when ``jackd`` is
+   installed) for ``--jack-seconds``: late blocks and xruns from ``/demiurge/status``.
+
+The DB is the demo corpus made long enough (16 files of ``frames * 1024 / 16 / 44100``
+seconds), described once into ``$DEMIURGE_CACHE/bench`` (or ``~/.cache/demiurge/bench``);
+the predictor is the embedded default one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def bench_db(frames: int) -> Path:
+    from demiurge.data.demo_corpus import make_demo_corpus
+    from demiurge.errors import DemiurgeError
+    from demiurge.live.loading import cache_dir
+    from demiurge.sequencer.db import DescriptorDB
+    from demiurge.sequencer.describe import describe_folder
+
+    seconds = int(np.ceil(frames * 1024 / 16 / 44100)) + 1
+    root = cache_dir() / "bench" / f"{seconds}s"
+    try:
+        db = DescriptorDB.open(root / "db")
+        if len(db) >= frames:
+            return root / "db"
+    except DemiurgeError:
+        pass
+    print(f"making a {16 * seconds / 60:.0f} min corpus in {root} (first run only)")
+    make_demo_corpus(root / "corpus", seconds_per_file=seconds)
+    return describe_folder(root / "corpus", root / "db").path
+
+
+def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int) -> dict:
+    import torch
+
+    from demiurge.data.audio import load_audio
+    from demiurge.live.engine import Engine
+    from demiurge.live.loading import load_db, load_forecaster
+
+    torch.set_num_threads(1)
+    db = load_db(db_dir)
+    engine = Engine(db=db, forecaster=load_forecaster(predictor), block=block,
+                    params={"mode": "follow", "horizon": 1, "knn": 4, "avoid": 4,
+                            "continuity": 0.3})
+    files = sorted((db_dir.parent / "corpus").glob("*.wav"))
+    audio = load_audio(files[1], sample_rate=44100)
+    n = int(seconds * 44100) // block * block
+    audio = np.resize(audio, n).astype(np.float32)
+    for i in range(0, 100 * block, block):  # warm-up (allocator, first calls)
+        engine.process(audio[i:i + block])
+    times = np.empty(n // block)
+    hop_blocks = np.zeros(n // block, bool)
+    for k, i in enumerate(range(0, n, block)):
+        before = engine.core.hops_seen
+        t0 = time.perf_counter()
+        engine.process(audio[i:i + block])
+        times[k] = time.perf_counter() - t0
+        hop_blocks[k] = engine.core.hops_seen != before
+    return {"frames": len(db.offsets), "times": times, "hop_blocks": hop_blocks,
+            "period": block / 44100}
+
+
+def report_engine(r: dict) -> None:
+    period = r["period"] * 1e3
+    print(f"\nengine, one thread, follow mode, block 256 @ 44.1 kHz, DB {r['frames']} frames "
+          f"(block period {period:.3f} ms; goal p99 < 25 % = {0.25 * period:.3f} ms)")
+    print(f"{'blocks':<22}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p50/period':>12}{'p99/period':>12}")
+    for name, t in (("all", r["times"]), ("completing a hop", r["times"][r["hop_blocks"]]),
+                    ("inside a hop", r["times"][~r["hop_blocks"]])):
+        p50, p99, mx = (np.percentile(t, 50) * 1e3, np.percentile(t, 99) * 1e3, t.max() * 1e3)
+        print(f"{name:<22}{p50:>9.3f}{p99:>9.3f}{mx:>9.3f}{p50 / period:>11.1%}{p99 / period:>12.1%}")
+    mean_load = r["times"].mean() / r["period"]
+    print(f"mean engine load: {mean_load:.1%} of real time")
+
+
+def jack_run(db_dir: Path, predictor: Path, *, seconds: float) -> None:
+    if shutil.which("jackd") is None:
+        print("\nJACK run skipped: jackd is not installed (apt-get install jackd2 libportaudio2)")
+        return
+    import jack
+    from pythonosc.osc_message import OscMessage
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    from demiurge.data.audio import load_audio
+
+    name = f"demiurge-bench-{os.getpid()}"
+    env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    jackd = subprocess.Popen(["jackd", "-n", name, "-R", "-d", "dummy", "-r", "44100", "-p",
+                              "256"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    host = None
+    client = None
+    try:
+        time.sleep(1.0)
+        host = subprocess.Popen([sys.executable, "-m", "demiurge.live.cli", "--db", str(db_dir),
+                                 "--predictor", str(predictor), "--mode", "follow",
+                                 "--osc-port", "0"], env=env, stdout=subprocess.PIPE, text=True)
+        port = None
+        for line in host.stdout:
+            m = re.search(r"127\.0\.0\.1:(\d+)", line)
+            if m:
+                port = int(m.group(1))
+                break
+        if port is None:
+            raise SystemExit("demiurge-live did not start")
+        music = np.resize(load_audio(sorted((db_dir.parent / "corpus").glob("*.wav"))[1],
+                                     sample_rate=44100), int(44100 * (seconds + 5)))
+        client = jack.Client("bench-source", no_start_server=True, servername=name)
+        out = client.outports.register("out")
+        pos = [0]
+
+        @client.set_process_callback
+        def process(frames):
+            chunk = music[pos[0]:pos[0] + frames]
+            out.get_array()[:chunk.size] = chunk
+            pos[0] += frames
+
+        client.activate()
+        deadline = time.time() + 30
+        while not client.get_ports("PortAudio.*:in_0") and time.time() < deadline:
+            time.sleep(0.1)
+        client.connect(out, client.get_ports("PortAudio.*:in_0")[0].name)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(5)
+
+        def status():
+            sock.sendto(OscMessageBuilder("/demiurge/status").build().dgram, ("127.0.0.1", port))
+            while True:
+                msg = OscMessage(sock.recvfrom(65536)[0])
+                if msg.address == "/demiurge/status":
+                    return list(msg.params)
+
+        start = status()
+        time.sleep(seconds)
+        end = status()
+        blocks = seconds * 44100 / 256
+        print(f"\ndemiurge-live through JACK (dummy driver, period 256), follow mode, {seconds:.0f} s "
+              f"= {blocks:.0f} blocks: late blocks {end[5] - start[5]}, engine load "
+              f"{end[6]:.1%}, reported latency {end[4]:.1f} ms")
+    finally:
+        if client is not None:
+            client.deactivate()
+            client.close()
+        if host is not None:
+            host.terminate()
+            host.wait(timeout=30)
+        jackd.terminate()
+        jackd.wait(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="engine-alone input length")
+    parser.add_argument("--jack-seconds", type=float, default=60.0,
+                        help="length of the JACK run (0 skips it)")
+    parser.add_argument("--frames", type=int, default=100_000, help="DB size in frames")
+    args = parser.parse_args()
+    from demiurge.live.loading import default_models
+
+    db_dir = bench_db(args.frames)
+    _, predictor = default_models()
+    report_engine(engine_times(db_dir, predictor, seconds=args.seconds, block=256))
+    if args.jack_seconds > 0:
+        jack_run(db_dir, predictor, seconds=args.jack_seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
