@@ -92,6 +92,8 @@ class NearestFrames(nn.Module):
         # query row [-2 q, 1] scores a block of frames with one matrix product.
         self.register_buffer("scored_t",
                              torch.cat([points, sq.float().unsqueeze(1)], 1).t().contiguous())
+        # Tensor[N x F]: the frames in search space (a view of scored_t, no copy).
+        self.register_buffer("points", self.scored_t[: self.n_features].t())
         self.max_norm = float(sq.max().sqrt())
         self.group = 32  # rows per group screened by their smallest score (divides block_rows)
         # Relative rounding bound of a float32 score over F features (see _search_chunk).
@@ -276,7 +278,7 @@ class FaissSearch:
         self.frames = frames
         dim = frames.n_features
         self.index = faiss.IndexHNSWFlat(dim, 32) if hnsw else faiss.IndexFlatL2(dim)
-        self.index.add(np.ascontiguousarray(frames.scored_t[:dim].t().numpy()))
+        self.index.add(np.ascontiguousarray(frames.points.numpy()))
 
     def search(self, queries: Tensor, k: int) -> Tuple[Tensor, Tensor]:
         """Same contract as :meth:`NearestFrames.search`."""
