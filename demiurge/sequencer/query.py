@@ -96,6 +96,7 @@ class NearestFrames(nn.Module):
         self.register_buffer("points", self.scored_t[: self.n_features].t())
         self.max_norm = float(sq.max().sqrt())
         self.group = 32  # rows per group screened by their smallest score (divides block_rows)
+        self.rerank_rows = 1 << 17  # candidate rows re-ranked in float64 per pass
         # Relative rounding bound of a float32 score over F features (see _search_chunk).
         self.roundoff = (self.n_features + 4) * _UNIT_ROUNDOFF
         self.register_buffer("next_row", next_row.long().contiguous())
@@ -171,9 +172,26 @@ class NearestFrames(nn.Module):
         eps = self.roundoff * (2.0 * self.max_norm ** 2 + 4.0 * qn * self.max_norm)
         if k < n_groups:
             kth = torch.topk(mins, k, dim=1, largest=False).values[:, k - 1].double()
-            count = int((mins.double() <= (kth + 2.0 * eps).unsqueeze(1)).sum(1).max())
+            counts = (mins.double() <= (kth + 2.0 * eps).unsqueeze(1)).sum(1)
         else:
-            count = n_groups
+            counts = torch.full([nq], n_groups, dtype=torch.long, device=q.device)
+        # Re-rank a few queries at a time, so that many tied frames (e.g. silence) in the DB
+        # cannot blow up memory: about RERANK_ROWS candidate rows per pass.
+        per_pass = max(1, self.rerank_rows // (g * int(counts.max())))
+        dists: List[Tensor] = []
+        rows: List[Tensor] = []
+        for s in range(0, nq, per_pass):
+            e = min(s + per_pass, nq)
+            d, r = self._rerank(q[s:e], mins[s:e], int(counts[s:e].max()), k, block_rows)
+            dists.append(d)
+            rows.append(r)
+        return torch.cat(dists), torch.cat(rows)
+
+    def _rerank(self, q: Tensor, mins: Tensor, count: int, k: int,
+                block_rows: int) -> Tuple[Tensor, Tensor]:
+        """Exact k-NN among the ``count`` groups with the smallest minima of each query."""
+        n = self.scored_t.shape[1]
+        g = self.group
         groups = torch.topk(mins, count, dim=1, largest=False).indices
         # Group -> (block, j): rows block * block_rows + j + i * stride (shorter last block).
         per_block = block_rows // g
@@ -182,12 +200,12 @@ class NearestFrames(nn.Module):
         first = block * block_rows + groups - block * per_block
         stride = torch.where(block == last, (n - last * block_rows + g - 1) // g, per_block)
         cand = (first.unsqueeze(2) + stride.unsqueeze(2) * torch.arange(g, device=q.device)
-                ).reshape(nq, -1)
+                ).reshape(q.shape[0], -1)
         valid = cand < n
         cand = cand.clamp(max=n - 1)
         exact = self._exact_sq(q, cand)
         exact = torch.where(valid, exact, torch.full_like(exact, float("inf")))
-        # Exact re-ranking, ties to the lower row.
+        # Ties to the lower row: order by row, then stably by distance.
         order = torch.sort(cand, dim=1, stable=True).indices
         exact = exact.gather(1, order)
         cand = cand.gather(1, order)
