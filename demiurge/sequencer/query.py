@@ -159,7 +159,7 @@ class NearestFrames(nn.Module):
             s = torch.matmul(q_scored, self.scored_t[:, start:stop])  # [Q x rows]
             pad = (g - (stop - start) % g) % g
             if pad > 0:
-                s = torch.nn.functional.pad(s, [0, pad], value=float("inf"))
+                s = torch.cat([s, torch.full([nq, pad], float("inf"), device=q.device)], 1)
             # Group j of the block holds rows start + j + i * stride, i < g (the minimum runs
             # across contiguous memory, which vectorises well).
             stride = s.shape[1] // g
