@@ -9,13 +9,13 @@
     block (2048 samples = 8 mel frames per call; UNAGAN: one z vector = 16 frames per call),
     in kHz of 44.1 kHz audio per second, side by side with a HiFi-GAN V1 of the paper's size.
 
-    python tools/bench_synthesis.py [--steps 150,450,900] [--skip-quality] [--skip-speed]
+    python tools/bench_synthesis.py [--steps 100,300,600] [--skip-quality] [--skip-speed]
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import json
 import tempfile
 import time
 from pathlib import Path
@@ -30,7 +30,7 @@ from demiurge.models import VOCODER_ARCHS, build_vocoder
 from demiurge.models.loading import load_vocoder
 from demiurge.models.unagan import UNAGANConfig, UNAGANGenerator
 
-BENCH_DISCRIMINATOR = {"msd_channels": 16, "mpd_channels": 8, "msd_max_channels": 256}
+BENCH_DISCRIMINATOR = {"msd_channels": 4, "mpd_channels": 2, "msd_max_channels": 64}
 
 
 def mr_stft_distance(reference: np.ndarray, estimate: np.ndarray) -> float:
@@ -101,13 +101,15 @@ def quality(steps_list, work: Path, threads: int) -> None:
     print(f"{'':4}{'method':34}{'CPU s':>8}{'mel L1':>9}{'MR-STFT':>9}")
     print(f"{'':4}{'Griffin-Lim (32 iterations)':34}{'':>8}{gl_mel_l1:9.3f}{gl_stft:9.3f}")
     run_dir = work / "bench_vocoder"
-    cpu = 0.0
-    for i, steps in enumerate(steps_list):
+    cpu_file = work / "bench_vocoder_cpu.json"  # training CPU seconds so far (a --work folder is reused)
+    cpu = json.loads(cpu_file.read_text())["cpu_seconds"] if cpu_file.exists() else 0.0
+    for steps in steps_list:
         started = time.process_time()
-        VocoderTrainer(audio=corpus, out=run_dir, resume=i > 0, max_steps=steps, eval_every=steps,
-                       use_wandb=False, batch_size=4, segment=8192, arch="hifigan-rt",
+        VocoderTrainer(audio=corpus, out=run_dir, resume=(run_dir / "manifest.json").exists(), max_steps=steps,
+                       eval_every=steps, use_wandb=False, batch_size=4, segment=8192, arch="hifigan-rt",
                        overrides={"discriminator": BENCH_DISCRIMINATOR}, log=lambda _: None).fit()
         cpu += time.process_time() - started
+        cpu_file.write_text(json.dumps({"cpu_seconds": cpu}))
         generator, _, _, _ = load_vocoder(run_dir / "checkpoints/latest.pt")
         scores = []
         for _, audio in clips:
@@ -156,8 +158,8 @@ def speed(block_samples: int = 2048, seconds: float = 3.0) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", default="150,450,900", help="training budgets (cumulative steps)")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for training (quality)")
+    parser.add_argument("--steps", default="100,300,600", help="training budgets (cumulative steps)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads for training (quality)")
     parser.add_argument("--work", help="folder for the corpus and the run (default: a temporary one)")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")

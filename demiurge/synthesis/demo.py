@@ -2,7 +2,8 @@
 corpus in a few CPU minutes, then a handful of generated files (the RAW GENERATED AUDIO DB).
 
 The models are far too small and short-trained for good sound; they show the whole chain
-working. Re-running reuses finished runs and an existing generated folder.
+working. Training uses one CPU thread (robust on a machine shared with other jobs).
+Re-running reuses finished runs and an existing generated folder.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ def _train(trainer_cls, out: Path, steps: int, log: Callable[[str], None], **kwa
         if done >= steps:
             log(f"reusing {run.kind} run {run.id} in {out} ({done} steps)")
             return
-        trainer_cls(out=out, resume=True, max_steps=steps, eval_every=steps, use_wandb=False, log=log).fit()
+        trainer_cls(out=out, resume=True, max_steps=steps, eval_every=steps, use_wandb=False, threads=1,
+                    log=log).fit()
         return
-    trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, use_wandb=False, log=log, **kwargs).fit()
+    trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, use_wandb=False, threads=1, log=log,
+                **kwargs).fit()
 
 
 def run_synthesis_demo(corpus_dir: str | os.PathLike, out_dir: str | os.PathLike, *,

@@ -215,7 +215,7 @@ def _cli(args) -> int:
     overrides = parse_overrides(args.set, {"u": "unagan"})
     trainer = UNAGANTrainer(
         audio=args.audio, out=args.out, resume=args.resume, device=args.device, max_steps=args.max_steps,
-        eval_every=args.eval_every, use_wandb=not args.no_wandb, mel=MelConfig(padding=args.mel_padding),
+        eval_every=args.eval_every, use_wandb=not args.no_wandb, threads=args.threads, mel=MelConfig(padding=args.mel_padding),
         batch_size=args.batch_size, segment_frames=args.segment_frames, lr=args.lr, seed=args.seed,
         original_layers=args.original_layers, overrides=overrides)
     trainer.fit()
