@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -29,6 +30,8 @@ def best_sample_matches_reload(run_dir):
     np.testing.assert_allclose(audio, saved, atol=1e-6)
     assert card["step"] == best_step and card["arch"] == Run.open(run_dir).config["arch"]
     torch.testing.assert_close(stats["mean"], generator.mel_mean)
+    stored = json.loads(Run.open(run_dir).file("stats").read_text())
+    torch.testing.assert_close(torch.tensor(stored["std"]), stats["std"])
 
 
 @pytest.mark.parametrize("arch", ["melgan", "hifigan-v1", "hifigan-v2", "hifigan-v3", "hifigan-rt"])

@@ -153,6 +153,10 @@ class Trainer:
     def on_epoch(self, epoch: int) -> None:
         """Called when the epoch counter advances (learning-rate schedules)."""
 
+    def statistics(self) -> Dict[str, Any]:
+        """Normalisation statistics written to ``stats.json`` in the run (JSON-able)."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ loop
     def fit(self) -> Path:
         """Train up to ``max_steps``; returns the run directory. With ``threads`` > 0, torch
@@ -197,6 +201,12 @@ class Trainer:
             run = None
             if dist.main:
                 run = Run.create(self.out, kind=self.kind, config=config, resume=self.resume)
+                if not self.resume:
+                    from demiurge.fileio import write_json
+
+                    write_json(run.path / "stats.json", self.statistics())
+                    run.record_file("stats", "stats.json", "per-bin mean and std of the training "
+                                    "log-mels (z-score normalisation); also in every checkpoint")
                 logger = RunLogger(run, project=self.project, config=config, use_wandb=self.use_wandb)
                 self.run_id = run.id
             distributed.barrier(dist)

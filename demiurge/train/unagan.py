@@ -188,13 +188,16 @@ class UNAGANTrainer(Trainer):
         logger.log_image("mel", samples / f"{name}.png", step=step)
         return metric, {"val_convergence": metric, "val_loss_real": loss_real, "val_loss_fake": loss_fake}
 
+    def statistics(self) -> Dict[str, Any]:
+        mean, std = self.stats
+        return {"mean": mean.tolist(), "std": std.tolist()}
+
     def state(self) -> Dict[str, Any]:
         cycle = distributed.unwrap(self.cycle)
-        mean, std = self.stats
         return {"generator": cycle.generator.state_dict(), "encoder": cycle.encoder.state_dict(),
                 "discriminator": distributed.unwrap(self.discriminator).state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "k": self.k,
-                "stats": {"mean": mean.tolist(), "std": std.tolist()}}
+                "stats": self.statistics()}
 
 
 def register(train_subparsers) -> None:

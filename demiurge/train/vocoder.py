@@ -194,13 +194,16 @@ class VocoderTrainer(Trainer):
         logger.log_image("mel", samples / f"{name}.png", step=step)
         return metric, {"val_mel_l1": metric}
 
-    def state(self) -> Dict[str, Any]:
+    def statistics(self) -> Dict[str, Any]:
         mean, std = self.stats
+        return {"mean": mean.tolist(), "std": std.tolist()}
+
+    def state(self) -> Dict[str, Any]:
         return {"generator": distributed.unwrap(self.generator).state_dict(),
                 "discriminator": distributed.unwrap(self.discriminator).state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
                 "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
-                "stats": {"mean": mean.tolist(), "std": std.tolist()}}
+                "stats": self.statistics()}
 
 
 def register(train_subparsers) -> None:
