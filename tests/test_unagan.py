@@ -70,3 +70,6 @@ def test_unagan_bad_input(tmp_path, make_wav, capsys):
     assert "multiple of 16" in capsys.readouterr().err
     assert main(unagan_args(audio, tmp_path / "r2", extra=["--resume"])) == 2
     assert "no run to resume" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        assert main(unagan_args(audio, tmp_path / "r3", extra=["--device", "cuda"])) == 2
+        assert "no CUDA device is available here; use --device cpu" in capsys.readouterr().err
