@@ -77,7 +77,10 @@ def _terminate_portaudio() -> None:
         import sounddevice as sd
     except OSError:
         return
-    sd._terminate()
+    try:
+        sd._terminate()
+    except sd.PortAudioError:  # not initialised: nothing to stop
+        pass
 
 
 def reinit_portaudio():

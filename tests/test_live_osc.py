@@ -150,8 +150,9 @@ def test_help_lists_every_address(live):
 
 def test_status_reply(live):
     engine, _, _, client = live
-    for _ in range(40):
-        engine.process(np.asarray(steady_tone(660.0, engine.block / 44100)))
+    tone = steady_tone(660.0, 1.0)
+    for i in range(0, 40 * engine.block, engine.block):
+        engine.process(tone[i:i + engine.block])
     client.send("/demiurge/status")
     _, args = client.one("/demiurge/status")
     status = dict(zip(STATUS_FIELDS, args))

@@ -148,6 +148,7 @@ class EngineThread:
         self.block_times: list = []  # seconds per block (kept only when ``keep_times``)
         self.keep_times = False
         self.error: Optional[BaseException] = None
+        self.realtime = False  # whether the thread got a real-time scheduling priority
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="demiurge-engine", daemon=True)
         self._in = np.zeros(exchange.block, dtype=np.float32)
@@ -161,6 +162,7 @@ class EngineThread:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        self.realtime = _realtime_priority()
         ex = self.exchange
         while not self._stop:
             ex.wake.wait(timeout=0.05)
@@ -182,6 +184,17 @@ class EngineThread:
                     if self._stop:
                         return
                     time.sleep(self.period / 4)
+
+
+def _realtime_priority(priority: int = 5) -> bool:
+    """Ask for round-robin real-time scheduling for the calling thread (below JACK's own
+    threads), as audio applications do, so other processes cannot starve the engine. Needs
+    the right to (root, or an rtprio limit); without it the thread stays as it is."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(priority))
+        return True
+    except (AttributeError, OSError):
+        return False
 
 
 def import_sounddevice():

@@ -67,12 +67,12 @@ class EngineCore(nn.Module):
         self.chunk = min(self.block, hop)
         self.n_features = int(descriptors.n_features)
         self.warmup_hops = int(descriptors.latency_frames)
-        self.mode = MOSAIC
+        self.mode = 0  # index in MODES: 0 mosaic, 1 follow, 2 dream
         self.horizon = 1
         self.drywet = 1.0
         self.gain = 1.0
         self.fill = 0
-        self.pos = self.hop - self.chunk
+        self.pos = self.chunk  # hop - chunk samples of silence before the first answer
         self.hops_seen = 0
         self.history_size = int(history)
         self.register_buffer("acc", torch.zeros(1, hop), persistent=False)
@@ -117,13 +117,13 @@ class EngineCore(nn.Module):
         frame = self.descriptors.stream(audio)  # [1 x F x 1]
         self.hops_seen += 1
         self.history.copy_(torch.cat([self.history[:, :, 1:], frame], dim=2))
-        if self.mode == MOSAIC:
+        if self.mode == 0:  # mosaic
             self.forecaster.push(frame)
             target = frame[:, :, 0]
-        elif self.mode == FOLLOW:
+        elif self.mode == 1:  # follow
             self.forecaster.push(frame)
             target = self.forecaster.forecast(self.horizon)[:, :, self.horizon - 1]
-        else:
+        else:  # dream
             future = self.forecaster.forecast(1)
             self.forecaster.push(future)
             target = future[:, :, 0]
@@ -151,12 +151,59 @@ class EngineCore(nn.Module):
 
 
 class Answerer(nn.Module):
-    """One DB's answer to a target frame: query the nearest frame(s), play one hop of it.
+    """One DB's answer to a target frame: the sequencer's query
+    (:class:`~demiurge.sequencer.query.NearestFrames`) chooses a DB frame and its playback
+    (:class:`~demiurge.sequencer.playback.Playback`, streaming) turns the frame into one hop
+    of audio, joined to the previous hop by an equal-power crossfade.
 
     ``forward(Tensor[1 x F]) -> Tensor[1 x hop]``; ``last_index`` / ``last_distance`` hold the
-    latest match (DB row, distance).
+    latest match (DB row, distance in the query's space).
     """
-    # Filled in from the sequencer's query and playback modules.
+
+    def __init__(self, query: nn.Module, playback: nn.Module):
+        super().__init__()
+        self.query = query
+        self.playback = playback
+        self.n_frames = int(query.points.shape[0])
+        self.last_index = -1
+        self.last_distance = 0.0
+
+    def forward(self, target: Tensor) -> Tensor:
+        rows = self.query(target)
+        self.last_index = int(rows[0])
+        self.last_distance = float(self.query.distances(target, rows.view(1, 1))[0, 0])
+        return self.playback.stream(rows).unsqueeze(0)
+
+    @torch.jit.ignore
+    def configure(self, *, knn: int, avoid: int, continuity: float) -> None:
+        """Apply the query settings (between blocks). A new ``avoid`` forgets past matches."""
+        q = self.query
+        q.k = int(knn)
+        if int(avoid) != q.avoid_repeats:
+            q.avoid_repeats = int(avoid)
+            q.recent = torch.full([max(int(avoid), 1)], -1, dtype=torch.long)
+        q.continuity = float(continuity)
+
+    @torch.jit.ignore
+    def with_crossfade(self, samples: int) -> "Answerer":
+        """The same DB with another crossfade length (sharing the audio and the query); the
+        new playback continues from this one's previous frame."""
+        from demiurge.sequencer.playback import Playback
+
+        pb = self.playback
+        new = Playback(pb.audio, pb.starts + pb.hop // 2, hop_length=pb.hop, crossfade=samples)
+        new.previous.copy_(pb.previous)
+        answerer = Answerer(self.query, new)
+        answerer.last_index, answerer.last_distance = self.last_index, self.last_distance
+        return answerer
+
+    @staticmethod
+    def build(*, db, crossfade: int) -> "Answerer":
+        """The answerer of a :class:`~demiurge.sequencer.db.DescriptorDB` (loads its audio)."""
+        from demiurge.sequencer.playback import playback_for_db
+        from demiurge.sequencer.query import index_db
+
+        return Answerer(index_db(db), playback_for_db(db, crossfade=crossfade))
 
 
 def _divisors_hint(hop: int) -> str:
@@ -206,25 +253,33 @@ class Engine:
         if self.core.switched:
             self.core.answerer = self.core.incoming
             self.core.switched = False
-        if self.params["events"] and self.core.hops_seen != self._hops_reported:
+        if self.params["events"] and self.core.hops_seen != self._hops_reported and \
+                self.core.answerer.last_index >= 0:
             self.events.append(self.match())
         self._hops_reported = self.core.hops_seen
         return out[0].numpy()
 
     def render(self, audio: np.ndarray) -> np.ndarray:
-        """Run a whole signal ``ndarray[T]`` through, block by block: ``ndarray[T']``,
-        ``T'`` = T rounded up to whole blocks (the tail is padded with silence)."""
+        """Run a whole signal ``ndarray[T]`` through, block by block: ``ndarray[T]`` (the last
+        block is padded with silence)."""
         n = -(-audio.shape[0] // self.block) * self.block
         padded = np.zeros(n, dtype=np.float32)
         padded[:audio.shape[0]] = audio
         out = np.empty_like(padded)
         for i in range(0, n, self.block):
             out[i:i + self.block] = self.process(padded[i:i + self.block])
-        return out
+        return out[:audio.shape[0]]
 
     # ------------------------------------------------------------------ control (any thread)
     def set(self, name: str, value: Any) -> None:
         """Queue a parameter change (already validated by its :class:`Param`)."""
+        if name == "xfade":
+            self.xfade_samples(float(value))
+        if name in ("knn", "avoid"):
+            total = int(value) + int(self.params["avoid" if name == "knn" else "knn"])
+            if total > self.core.answerer.n_frames:
+                raise MessageError(f"knn + avoid ({total}) exceeds the DB's "
+                                   f"{self.core.answerer.n_frames} frames")
         self.params[name] = value
         self._actions.append(lambda: self._apply(name, value))
 
@@ -243,16 +298,30 @@ class Engine:
             core.horizon = int(value)
         elif name == "temperature":
             core.forecaster.set_temperature(float(value))
-        elif name in ("knn", "avoid", "continuity", "xfade"):
+        elif name in ("knn", "avoid", "continuity"):
             for answerer in {id(core.answerer): core.answerer, id(core.incoming): core.incoming}.values():
-                answerer.configure(**self._answer_settings())
+                answerer.configure(**self._query_settings())
+        elif name == "xfade":
+            samples = self.xfade_samples(float(value))
+            if samples != core.answerer.playback.fade:
+                core.answerer = core.answerer.with_crossfade(samples)
+                if not core.switching:
+                    core.incoming = core.answerer
         elif name != "events":
             raise MessageError(f"unknown parameter {name!r}")
 
-    def _answer_settings(self) -> Dict[str, Any]:
+    def _query_settings(self) -> Dict[str, Any]:
         p = self.params
-        return dict(knn=int(p["knn"]), avoid=int(p["avoid"]), continuity=float(p["continuity"]),
-                    xfade=int(round(float(p["xfade"]) * 1e-3 * self.samplerate)))
+        return dict(knn=int(p["knn"]), avoid=int(p["avoid"]), continuity=float(p["continuity"]))
+
+    def xfade_samples(self, ms: float) -> int:
+        """Crossfade length in samples (even) for ``ms`` milliseconds; at most one hop."""
+        samples = int(round(ms * 1e-3 * self.samplerate / 2)) * 2
+        hop = self.db.config.hop_length
+        if samples > hop:
+            raise MessageError(f"xfade {ms:g} ms is longer than one hop "
+                               f"({1000 * hop / self.samplerate:.1f} ms)")
+        return samples
 
     def swap_db(self, db: "LoadedDB") -> None:
         """Crossfade to another DB (loaded off the engine thread) over the next hop."""
@@ -260,9 +329,12 @@ class Engine:
             raise DemiurgeError(f"{db.path}: its descriptors ({_config_text(db.config)}) differ "
                                 f"from the running engine's ({_config_text(self.db.config)}); "
                                 "describe it with the same settings or restart with --db")
-        db.answerer.configure(**self._answer_settings())
+        db.answerer.configure(**self._query_settings())
 
         def switch():
+            samples = self.xfade_samples(float(self.params["xfade"]))
+            if db.answerer.playback.fade != samples:
+                db.answerer = db.answerer.with_crossfade(samples)
             self.core.incoming = db.answerer
             self.core.switching = True
             self.db = db
@@ -291,13 +363,19 @@ class Engine:
     def latency_samples(self) -> int:
         """Samples from a sound at the input to the output that answers it (computed).
 
-        Buffering a hop costs ``hop - chunk``; the descriptors need ``latency_frames`` more
-        hops (their centred window and deltas); the answer to hop j starts playing one hop
-        after it, centred on the analysed frame (half a hop). A follow-mode forecast
-        ``horizon`` frames ahead anticipates by ``horizon`` hops (negative: ahead of time).
+        Frame f describes the input around sample ``f * hop``. The descriptors emit it
+        ``latency_frames`` hops later (the deltas' centred window), with the hop that ends at
+        sample ``(f + latency_frames + 1) * hop``; its answer is played from the first sample
+        of the block that completes that hop (``chunk`` samples before the hop's end), and
+        the matched DB frame's centre sounds half a hop plus half a crossfade (the playback's
+        ``latency_samples``) later. A follow-mode forecast ``horizon`` frames ahead
+        anticipates by ``horizon`` hops (the figure may become negative: the answer comes
+        ahead of the input). The delta features look ``latency_frames`` hops ahead, so an
+        onset can reach the answer earlier than this figure says.
         """
         core = self.core
-        lat = (core.warmup_hops + 1) * core.hop - core.chunk + core.hop // 2
+        lat = (core.warmup_hops + 1) * core.hop - core.chunk + core.hop // 2 + \
+            int(core.answerer.playback.latency_samples)
         if core.mode == FOLLOW:
             lat -= core.horizon * core.hop
         return int(lat)

@@ -8,9 +8,12 @@ and reaches the engine as one queued switch, applied between two blocks.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from pathlib import Path
 from typing import Callable, List, Optional
+
+import numpy as np
 
 from demiurge.errors import DemiurgeError
 from demiurge.live.audio import AudioIO, BlockExchange, EngineThread, Recorder
@@ -50,12 +53,22 @@ class Host:
         if self.running:
             return
         if not self._thread_started:
+            self._warm_up()
+            # Let the audio callback take the GIL from the engine thread within 0.5 ms.
+            sys.setswitchinterval(5e-4)
             self.engine_thread.start()
             self._thread_started = True
         self.audio.start()
         self.running = True
         log.info("audio running: %d Hz, block %d, latency %.1f ms", self.engine.samplerate,
                  self.engine.block, self.latency_ms())
+
+    def _warm_up(self, seconds: float = 0.5) -> None:
+        """Run silence through the engine once before the stream opens: the first calls of
+        torch ops are slow, and would otherwise make the first blocks late."""
+        silence = np.zeros(self.engine.block, dtype=np.float32)
+        for _ in range(int(seconds * self.engine.samplerate / self.engine.block)):
+            self.engine.process(silence)
 
     def stop(self) -> None:
         if self.running:
@@ -79,7 +92,9 @@ class Host:
         from demiurge.live.loading import load_db
 
         _must_exist(path, "descriptor DB")
-        self._background("db", path, lambda: self.engine.swap_db(load_db(path)))
+        xfade = float(self.engine.params["xfade"])
+        self._background("db", path,
+                         lambda: self.engine.swap_db(load_db(path, crossfade_ms=xfade)))
 
     def load_predictor(self, path: str) -> None:
         from demiurge.live.loading import load_forecaster

@@ -20,6 +20,7 @@ from torch import nn
 from demiurge.data.audio import load_audio
 from demiurge.dsp import Descriptors, MFCCConfig
 from demiurge.errors import DemiurgeError
+from demiurge.live.params import PARAMS_BY_NAME
 
 # The embedded default predictor: small and quick to train on the demo corpus (CPU, ~1 min).
 DEFAULT_PREDICTOR = dict(model="lstm", window_size=10, forecast_size=4, hidden_size=64,
@@ -42,18 +43,19 @@ class LoadedDB:
         return self.files[int(self.file_rows[row])]
 
 
-def load_db(path: str | os.PathLike) -> LoadedDB:
-    """Open a descriptor DB and load the audio of every file it describes."""
+def load_db(path: str | os.PathLike, *,
+            crossfade_ms: float = PARAMS_BY_NAME["xfade"].default) -> LoadedDB:
+    """Open a descriptor DB and load the audio of every file it describes; the playback
+    crossfades for ``crossfade_ms`` milliseconds (at most one hop)."""
     from demiurge.live.engine import Answerer
     from demiurge.sequencer.db import DescriptorDB
 
     db = DescriptorDB.open(path)
-    audio = []
-    for i in range(len(db.files)):
-        audio.append(load_audio(db.audio_path(i), sample_rate=db.config.sample_rate,
-                                allow_silent=True))
-    return LoadedDB(path=Path(path), config=db.config, answerer=Answerer.build(db=db, audio=audio),
-                    file_rows=np.asarray(db.file_index), offsets=np.asarray(db.sample),
+    cfg = db.config
+    crossfade = min(int(round(crossfade_ms * 1e-3 * cfg.sample_rate / 2)) * 2, cfg.hop_length)
+    return LoadedDB(path=Path(path), config=cfg,
+                    answerer=Answerer.build(db=db, crossfade=crossfade),
+                    file_rows=np.array(db.file_index), offsets=np.array(db.sample),
                     files=[str(db.audio_path(i)) for i in range(len(db.files))])
 
 

@@ -45,6 +45,13 @@ class _Dispatch(Dispatcher):
         return []
 
 
+class _Server(ThreadingOSCUDPServer):
+    """Lets every datagram through to the dispatcher, so malformed ones are answered too."""
+
+    def verify_request(self, request, client_address) -> bool:
+        return True
+
+
 class OscServer:
     """OSC control of a :class:`~demiurge.live.host.Host`.
 
@@ -63,7 +70,7 @@ class OscServer:
         self.client: Optional[Address] = None
         self.event_interval = event_interval
         try:
-            self.server = ThreadingOSCUDPServer(("127.0.0.1", port), _Dispatch(self.handle_packet))
+            self.server = _Server(("127.0.0.1", port), _Dispatch(self.handle_packet))
         except OSError as exc:
             raise DemiurgeError(f"cannot listen for OSC on 127.0.0.1:{port} ({exc.strerror}); "
                                 "choose another --osc-port") from None
