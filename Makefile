@@ -8,7 +8,9 @@ PY := $(VENV)/bin/python
 TORCH_VERSION ?= 2.13.0
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test setup system-packages bench clean
+TORCH251_VENV := .venv-torch251
+
+.PHONY: demo test setup system-packages bench clean torch251
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +18,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q torch==$(TORCH_VERSION)
 	$(PY) -m pip install -q -e ".[test,faiss,plots]"
 	touch $@
+
+# torch 2.5.1 (the libtorch of nn~ v1.6.0) in a side virtualenv, for tests/test_torch251.py:
+# every export must load and play identically there (about 3 GB, 1-2 minutes, built once).
+$(TORCH251_VENV)/.installed:
+	$(PYTHON) -m venv $(TORCH251_VENV)
+	$(TORCH251_VENV)/bin/python -m pip install -q torch==2.5.1 numpy
+	touch $@
+
+torch251: $(TORCH251_VENV)/.installed
 
 system-packages:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -31,11 +42,11 @@ setup: system-packages $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/demiurge demo -o $(DEMO_OUT)
 
-test: setup
+test: setup torch251
 	$(PY) -m pytest -q tests
 
 bench: setup
 	for b in tools/bench_*.py; do $(PY) $$b; done
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
+	rm -rf $(VENV) $(TORCH251_VENV) $(DEMO_OUT) .pytest_cache

@@ -15,6 +15,10 @@ from demiurge.errors import DemiurgeError
 COMMAND_MODULES = (
     "demiurge.sequencer.commands",
     "demiurge.train.commands",
+    "demiurge.sequencer.predict",
+    "demiurge.synthesis.commands",
+    "demiurge.plugin.commands",
+    "demiurge.demo",
 )
 
 

@@ -39,3 +39,32 @@ def make_wav(tmp_path):
         return path
 
     return _make
+
+
+def descriptor_sequences(n_files: int, frames: int, *, n_features: int = 39,
+                         seed: int = 0) -> list:
+    """Learnable synthetic descriptor sequences: ``[float32[frames x n_features]]``, slow
+    sinusoids of per-file phase plus a little noise (seeded)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(frames)[:, None]
+    k = np.arange(n_features)[None, :]
+    out = []
+    for i in range(n_files):
+        x = 3 * np.sin(2 * np.pi * t / (8 + k % 5) + i + k) + k * 0.1
+        out.append((x + 0.1 * rng.standard_normal(x.shape)).astype(np.float32))
+    return out
+
+
+@pytest.fixture
+def make_descriptor_db(tmp_path):
+    """Write a DescriptorDB of synthetic sequences: ``make_descriptor_db(name, n_files, frames)``."""
+    from demiurge.dsp import MFCCConfig
+    from demiurge.sequencer.db import DescriptorDB
+
+    def _make(name: str = "db", n_files: int = 4, frames: int = 40, *, seed: int = 0,
+              config: MFCCConfig = MFCCConfig()):
+        seqs = descriptor_sequences(n_files, frames, n_features=config.n_features, seed=seed)
+        entries = [(str(tmp_path / f"audio/file{i}.wav"), s) for i, s in enumerate(seqs)]
+        return DescriptorDB.write(tmp_path / name, config=config, entries=entries)
+
+    return _make

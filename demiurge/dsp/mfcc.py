@@ -7,6 +7,8 @@ of ``latency_frames`` frames (see :class:`Descriptors`).
 
 from __future__ import annotations
 
+from typing import List
+
 import torch
 from torch import Tensor, nn
 
@@ -41,8 +43,10 @@ class Descriptors(nn.Module):
         self.n_features = c.n_features
         self.half_width = c.delta_width // 2
         self.delta_orders = c.delta_orders
-        self.amin = 1e-10
-        self.floor_db = (spectral.full_scale_db(c.n_fft) - c.top_db) if c.top_db is not None else -1e30
+        amin = 1e-10
+        floor_db = (spectral.full_scale_db(c.n_fft) - c.top_db) if c.top_db is not None else -1e30
+        # max(10 log10(max(mel, amin)), floor_db) == 10 log10(max(mel, floor_power)): one clamp.
+        self.floor_power = max(amin, 10.0 ** (floor_db / 10.0))
         # Frames of the padded stream completed by the first hop of real input, minus one.
         self.lead = c.n_fft // 2 // c.hop_length - 1
         self.latency_frames = self.lead + self.half_width
@@ -56,47 +60,53 @@ class Descriptors(nn.Module):
                                fmin=c.fmin, fmax=fmax).t().contiguous(),
             persistent=False,
         )
-        self.register_buffer("dct_t", spectral.dct_matrix(c.n_mels, c.n_mfcc).t().contiguous(),
+        # DCT-II (ortho) with the 10 of 10 log10 folded in: MFCC = log10(mel) @ dct_t.
+        self.register_buffer("dct_t",
+                             (10.0 * spectral.dct_matrix(c.n_mels, c.n_mfcc)).t().contiguous(),
                              persistent=False)
+        # Windows of delta_width frames @ delta_t -> the centre frame (a unit impulse: exact)
+        # and each delta order, in one product.
         kernels = spectral.delta_kernels(c.delta_width, max(c.delta_orders, 1))[: c.delta_orders]
-        # Conv weight: each delta order applied per MFCC coefficient (grouped convolution).
-        weight = kernels.repeat_interleave(c.n_mfcc, dim=0).unsqueeze(1) if c.delta_orders else \
-            torch.zeros(0, 1, c.delta_width)
-        self.register_buffer("delta_weight", weight, persistent=False)
+        impulse = torch.zeros(1, c.delta_width)
+        impulse[0, self.half_width] = 1.0
+        self.register_buffer("delta_t", torch.cat([impulse, kernels]).t().contiguous(),
+                             persistent=False)
 
         # Streaming state (batch size 1 until the first call says otherwise).
         self.register_buffer("audio_tail", torch.zeros(1, c.n_fft - c.hop_length), persistent=False)
         self.register_buffer("static_tail", torch.zeros(1, c.n_mfcc, 2 * self.half_width),
                              persistent=False)
-        self.register_buffer("hops_seen", torch.zeros(1, dtype=torch.long), persistent=False)
+        self.hops = 0  # hops streamed since the last reset
+        self.chunk_frames = 2048  # offline frames analysed at once
 
     # ------------------------------------------------------------------ shared pieces
     def static(self, frames: Tensor) -> Tensor:
         """``Tensor[B x F x n_fft]`` audio frames -> ``Tensor[B x n_mfcc x F]`` MFCC."""
         power = spectral.power_spectrum(frames, self.window)
         mel = torch.matmul(power, self.mel_basis_t)
-        db = 10.0 * torch.log10(torch.clamp(mel, min=self.amin))
-        db = torch.clamp(db, min=self.floor_db)
-        return torch.matmul(db, self.dct_t).transpose(1, 2)
+        return torch.matmul(torch.log10(torch.clamp(mel, min=self.floor_power)),
+                            self.dct_t).transpose(1, 2)
 
     def with_deltas(self, padded_static: Tensor) -> Tensor:
         """``Tensor[B x n_mfcc x F + 2W]`` (W = delta_width // 2, edges already padded) ->
         ``Tensor[B x n_features x F]``: static frames followed by each delta order."""
         w = self.half_width
-        centre = padded_static[:, :, w: padded_static.shape[2] - w]
-        if self.delta_orders == 0:
-            return centre
-        stacked = padded_static.repeat(1, self.delta_orders, 1)
-        deltas = torch.nn.functional.conv1d(stacked, self.delta_weight,
-                                            groups=self.n_mfcc * self.delta_orders)
-        return torch.cat([centre, deltas], dim=1)
+        windows = padded_static.unfold(2, 2 * w + 1, 1)  # [B x C x F x width]
+        feats = torch.matmul(windows, self.delta_t)      # [B x C x F x (1 + orders)]
+        b, c, f = feats.shape[0], feats.shape[1], feats.shape[2]
+        return feats.permute(0, 3, 1, 2).reshape(b, c * (1 + self.delta_orders), f)
 
     # ------------------------------------------------------------------ offline
     def forward(self, audio: Tensor) -> Tensor:
         """Describe whole signals: ``Tensor[B x T] -> Tensor[B x n_features x (T//hop + 1)]``."""
         half = self.n_fft // 2
         padded = torch.nn.functional.pad(audio.unsqueeze(1), (half, half)).squeeze(1)
-        static = self.static(spectral.frame(padded, self.n_fft, self.hop))
+        frames = spectral.frame(padded, self.n_fft, self.hop)
+        # Chunks of frames bound the memory of long files (spectra of a few thousand frames).
+        parts: List[Tensor] = []
+        for start in range(0, frames.shape[1], self.chunk_frames):
+            parts.append(self.static(frames[:, start: start + self.chunk_frames]))
+        static = torch.cat(parts, dim=2)
         w = self.half_width
         edges = torch.cat([static[:, :, :1].expand(-1, -1, w), static,
                            static[:, :, -1:].expand(-1, -1, w)], dim=2)
@@ -109,7 +119,7 @@ class Descriptors(nn.Module):
         self.audio_tail = torch.zeros(batch, self.n_fft - self.hop, device=self.window.device)
         self.static_tail = torch.zeros(batch, self.n_mfcc, 2 * self.half_width,
                                        device=self.window.device)
-        self.hops_seen = torch.zeros(1, dtype=torch.long, device=self.window.device)
+        self.hops = 0
 
     @torch.jit.export
     def stream(self, block: Tensor) -> Tensor:
@@ -120,25 +130,26 @@ class Descriptors(nn.Module):
             self.audio_tail = torch.zeros(block.shape[0], self.n_fft - self.hop, device=block.device)
             self.static_tail = torch.zeros(block.shape[0], self.n_mfcc, 2 * self.half_width,
                                            device=block.device)
-            self.hops_seen = torch.zeros(1, dtype=torch.long, device=block.device)
+            self.hops = 0
         n = block.shape[1] // self.hop
         joined = torch.cat([self.audio_tail, block], dim=1)
         static = self.static(spectral.frame(joined, self.n_fft, self.hop))  # [B, C, n]
-        self.audio_tail = joined[:, joined.shape[1] - (self.n_fft - self.hop):]
-
-        # Index of the first new static frame in the signal's own frame numbering.
-        first = int(self.hops_seen.item()) - self.lead
+        self.audio_tail = joined[:, n * self.hop:]
         history = torch.cat([self.static_tail, static], dim=2)  # frames first-2W .. first+n-1
+        self.static_tail = history[:, :, n:]
+        # Index of the first new static frame in the signal's own frame numbering.
+        first = self.hops - self.lead
+        self.hops = self.hops + n
         w2 = 2 * self.half_width
+        if first >= w2:  # steady state: every delta window lies inside the signal
+            return self.with_deltas(history)
         last = first + n - 1
-        if first - w2 < 0 and last >= 0:
+        if last >= 0:
             # Replicate frame 0 over the frames before the signal started (offline edge rule).
             idx = torch.clamp(torch.arange(first - w2, last + 1, device=block.device), min=0)
             history = history.index_select(2, idx - (first - w2))
+            self.static_tail = history[:, :, n:]
         out = self.with_deltas(history)
         emitted = torch.arange(first - self.half_width, last - self.half_width + 1,
                                device=block.device)
-        out = out * (emitted >= 0).to(out.dtype)
-        self.static_tail = history[:, :, history.shape[2] - w2:]
-        self.hops_seen += n
-        return out
+        return out * (emitted >= 0).to(out.dtype)

@@ -48,6 +48,15 @@ def run_describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_render(args: argparse.Namespace) -> int:
+    from demiurge.sequencer.render import render
+
+    render(args.predictions, args.db, args.output, metric=args.metric,
+           standardize=not args.raw, k=args.k, avoid_repeats=args.avoid_repeats,
+           continuity=args.continuity, crossfade=args.crossfade, use_faiss=args.faiss)
+    return 0
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "describe", help="analyse a folder of audio into a descriptor DB",
@@ -60,3 +69,32 @@ def register(subparsers) -> None:
                    help="also write one <stem>.json per audio file in the original Demiurge layout")
     add_mfcc_options(p)
     p.set_defaults(func=run_describe)
+
+    p = subparsers.add_parser(
+        "render", help="play forecast descriptors with the nearest frames of a DB",
+        description="Match every predicted frame to its nearest DB frame and play one hop of "
+                    "that frame's audio per predicted frame (N frames -> N x hop samples).")
+    p.add_argument("--predictions", metavar="OUT", required=True,
+                   help="predictions folder written by `demiurge predict` (a descriptor DB)")
+    p.add_argument("--db", metavar="DB_DIR", required=True,
+                   help="descriptor DB whose audio is played (from `demiurge describe`)")
+    p.add_argument("-o", "--output", metavar="WAV", required=True,
+                   help="wav to write; the matched frames go to the .json beside it")
+    p.add_argument("--metric", choices=("euclidean", "cosine"), default="euclidean",
+                   help="distance between descriptors (default euclidean)")
+    p.add_argument("--raw", action="store_true",
+                   help="compare raw descriptors (as the original) instead of z-scored ones")
+    p.add_argument("--k", type=int, default=4,
+                   help="choose among the k nearest frames (default 4)")
+    p.add_argument("--avoid-repeats", type=int, default=1, metavar="N",
+                   help="never reuse a frame chosen in the last N steps (default 1, 0 = off)")
+    p.add_argument("--continuity", type=float, default=0.5,
+                   help="0..1: preference for continuing the previous match when it is among "
+                        "the k nearest (its distance is scaled by 1 - continuity; default 0.5)")
+    p.add_argument("--crossfade", type=int, default=-1, metavar="SAMPLES",
+                   help="crossfade between hops in samples, even, at most one hop "
+                        "(default -1 = one hop)")
+    p.add_argument("--faiss", action="store_true",
+                   help="screen candidates with a faiss HNSW index (approximate, for very "
+                        "large DBs; needs the faiss extra)")
+    p.set_defaults(func=run_render)

@@ -35,7 +35,7 @@ class Playback(nn.Module):
             ``hop`` zeros (see :func:`pack_audio`).
         centres: ``Tensor[N]`` (int64) position in ``audio`` of each DB frame's centre.
         hop_length: samples per frame.
-        crossfade: crossfade length in samples (even, ``0 <= crossfade <= hop``).
+        crossfade: crossfade length in samples (even, ``0 <= crossfade <= hop``; -1: one hop).
 
     Offline (``forward``): ``Tensor[N] rows -> Tensor[N * hop]``.
     Streaming (``stream``): ``Tensor[1] row -> Tensor[hop]``, one call per frame; the output is
@@ -46,8 +46,9 @@ class Playback(nn.Module):
     """
 
     def __init__(self, audio: Tensor, centres: Tensor, *, hop_length: int = 1024,
-                 crossfade: int = 1024):
+                 crossfade: int = -1):
         super().__init__()
+        crossfade = hop_length if crossfade == -1 else crossfade
         if crossfade < 0 or crossfade > hop_length or crossfade % 2:
             raise DemiurgeError(f"crossfade must be an even number of samples between 0 and the "
                                 f"hop ({hop_length}), not {crossfade}")
@@ -152,4 +153,4 @@ def playback_for_db(db, *, crossfade: int = -1) -> Playback:
     packed, offsets = pack_audio(files, hop_length=cfg.hop_length)
     centres = offsets[db.file_index] + db.sample
     return Playback(torch.from_numpy(packed), torch.from_numpy(centres), hop_length=cfg.hop_length,
-                    crossfade=cfg.hop_length if crossfade < 0 else crossfade)
+                    crossfade=crossfade)

@@ -253,7 +253,7 @@ def next_rows(file_index: np.ndarray) -> np.ndarray:
 def index_db(db, *, metric: str = "euclidean", standardize: bool = True, k: int = 1,
              avoid_repeats: int = 0, continuity: float = 0.0) -> NearestFrames:
     """A :class:`NearestFrames` over a :class:`~demiurge.sequencer.db.DescriptorDB`."""
-    return NearestFrames(torch.from_numpy(np.asarray(db.features, dtype=np.float32)),
+    return NearestFrames(torch.from_numpy(np.array(db.features, dtype=np.float32)),
                          torch.from_numpy(next_rows(db.file_index)), standardize=standardize,
                          metric=metric, k=k, avoid_repeats=avoid_repeats, continuity=continuity)
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import importlib
 
 TRAINERS = (
+    "demiurge.train.predictor",
+    "demiurge.train.vocoder",
+    "demiurge.train.unagan",
 )
 
 

@@ -47,5 +47,5 @@ class RunLogger:
 
     def close(self) -> None:
         if self._wandb is not None:
-            self._wandb.finish(quiet=True)
+            self._wandb.finish()
             self._wandb = None

@@ -1,0 +1,135 @@
+"""``demiurge demo``: the whole Demiurge chain on the embedded corpus (or on your folders).
+
+    corpus ─▶ train vocoder + UNAGAN ─▶ generate RAW GENERATED AUDIO ─▶ describe ─▶ generated DB
+    corpus ─▶ describe ─▶ predictor DB ─▶ train predictor ─▶ predict ─▶ render from generated DB
+    trained runs ─▶ export .ts (nn~)
+
+Every stage is the same function the stage's own sub-command calls; the demo only chooses
+small settings so that the chain finishes in minutes on a laptop CPU, then prints where every
+artifact went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Callable, List, Optional, Tuple
+
+from demiurge.errors import DemiurgeError
+
+
+def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
+             model: str = "lstm", predictor_steps: int = 600, length: int = 215,
+             synthesis: bool = True, log: Callable[[str], None] = print) -> List[Tuple[str, Path]]:
+    """Run every stage into ``out``; return ``(what, path)`` for each artifact written.
+
+    ``corpus`` is a folder of audio (default: the embedded demo corpus, synthesised into
+    ``out/corpus``); ``length`` is the number of frames forecast per input (215 ≈ 5 s).
+    """
+    from demiurge.data.demo_corpus import make_demo_corpus
+    from demiurge.plugin.from_runs import export_run
+    from demiurge.sequencer.describe import describe_folder
+    from demiurge.sequencer.predict import predict
+    from demiurge.sequencer.render import render
+    from demiurge.train.predictor import train_predictor
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    artifacts: List[Tuple[str, Path]] = []
+    started = time.perf_counter()
+
+    def stage(title: str) -> None:
+        log(f"\n== {title}  [{time.perf_counter() - started:5.0f} s]")
+
+    stage("1/6 corpus")
+    if corpus is None:
+        corpus = out / "corpus"
+        make_demo_corpus(corpus, log=log)
+    corpus = Path(corpus)
+    artifacts.append(("recorded audio (corpus)", corpus))
+
+    sources = [("recorded", out / "db-recorded")]
+    if synthesis:
+        from demiurge.synthesis.demo import run_synthesis_demo
+
+        stage("2/6 synthesis engine: vocoder + UNAGAN training, generation")
+        generated = run_synthesis_demo(corpus, out / "synthesis", log=log)
+        artifacts.append(("raw generated audio", Path(generated)))
+        for run_dir in sorted((out / "synthesis").glob("runs/*")):
+            artifacts.append((f"{run_dir.name} run", run_dir))
+    else:
+        stage("2/6 synthesis engine: skipped (--no-synthesis)")
+
+    stage("3/6 describe")
+    describe_folder(corpus, out / "db-recorded", log=log)
+    artifacts.append(("predictor DB (descriptors of the corpus)", out / "db-recorded"))
+    if synthesis:
+        describe_folder(generated, out / "db-generated", log=log)
+        artifacts.append(("descriptor DB of the generated audio", out / "db-generated"))
+        sources.insert(0, ("generated", out / "db-generated"))
+
+    stage(f"4/6 train predictor ({model})")
+    predictor_run = out / "runs" / f"predictor-{model}"
+    if (predictor_run / "manifest.json").exists():
+        log(f"predictor run {predictor_run} exists; reusing it (delete it to retrain)")
+    else:
+        train_predictor(out=predictor_run, db=out / "db-recorded", model=model,
+                        max_steps=predictor_steps, log=log)
+    artifacts.append(("predictor run", predictor_run))
+
+    stage(f"5/6 predict {length} frames after each recording, render")
+    predictions = out / "predictions"
+    predict(run=predictor_run, source=out / "db-recorded", length=length, out=predictions, log=log)
+    artifacts.append(("forecast descriptors (DB + original JSON)", predictions))
+    for name, db_dir in sources:
+        wav = out / f"demiurge-{name}.wav"
+        render(predictions, db_dir, wav, log=log)
+        artifacts.append((f"rendered forecast, segments from the {name} audio", wav))
+
+    stage("6/6 export to nn~")
+    runs = [predictor_run]
+    exported = []
+    for run_dir in runs:
+        exported += export_run(run_dir, out / "export")
+    if synthesis:
+        vocoder = next(iter(sorted((out / "synthesis").glob("runs/vocoder*"))), None)
+        unagan = next(iter(sorted((out / "synthesis").glob("runs/unagan*"))), None)
+        if vocoder is not None:
+            exported += export_run(vocoder, out / "export")
+            if unagan is not None:
+                exported += export_run(unagan, out / "export", vocoder=vocoder)
+    for path in exported:
+        artifacts.append(("nn~ module" if path.suffix == ".ts" else "model card", path))
+
+    log(f"\n== done in {time.perf_counter() - started:.0f} s. Everything is in {out}:")
+    width = max(len(what) for what, _ in artifacts)
+    for what, path in artifacts:
+        log(f"  {what:<{width}}  {path}")
+    return artifacts
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "demo", help="run the whole chain on the embedded demo corpus (or your audio)",
+        description="Synthesise the demo corpus (or use --corpus), train a small vocoder and "
+                    "UNAGAN, generate audio, describe, train a predictor, forecast, render and "
+                    "export to nn~, printing where every artifact went.")
+    p.add_argument("-o", "--out", default="demo-output", help="output folder (default: demo-output)")
+    p.add_argument("--corpus", help="folder of your own audio instead of the embedded corpus")
+    p.add_argument("--model", default="lstm",
+                   choices=["lstm", "lstm-encdec", "transformer-encoder", "transformer"],
+                   help="predictor to train (default: lstm)")
+    p.add_argument("--predictor-steps", type=int, default=600, help="predictor training steps")
+    p.add_argument("--length", type=int, default=215, help="frames to forecast per input (≈ 23 ms each)")
+    p.add_argument("--no-synthesis", dest="synthesis", action="store_false",
+                   help="skip the GAN stages (render from the recorded audio only)")
+    p.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    if args.predictor_steps < 1 or args.length < 1:
+        raise DemiurgeError("--predictor-steps and --length must be at least 1")
+    run_demo(out=args.out, corpus=args.corpus, model=args.model,
+             predictor_steps=args.predictor_steps, length=args.length, synthesis=args.synthesis)
+    return 0

@@ -1,0 +1,52 @@
+"""Pure model definitions: the vocoders (MelGAN, HiFi-GAN), UNAGAN, and their discriminators.
+
+``VOCODER_ARCHS`` names every vocoder a user can train (``demiurge train vocoder --arch``):
+the papers' configurations (with causal layers unless ``causal`` is set false) and
+``hifigan-rt``, the small real-time default. Loading trained generators from a run:
+:func:`demiurge.models.loading.load_vocoder` and :func:`~demiurge.models.loading.load_unagan`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Tuple
+
+from demiurge.dsp.config import MelConfig
+from demiurge.errors import DemiurgeError
+from demiurge.models.discriminators import (HIFIGAN_DISCRIMINATOR, MELGAN_DISCRIMINATOR, DiscriminatorConfig,
+                                            VocoderDiscriminator)
+from demiurge.models.hifigan import HIFIGAN_PRESETS, HiFiGANConfig, HiFiGANGenerator
+from demiurge.models.melgan import MelGANConfig, MelGANGenerator
+from demiurge.models.vocoder import VocoderGenerator
+
+# name -> (family, generator config, discriminator config)
+VOCODER_ARCHS: Dict[str, Tuple[str, Any, DiscriminatorConfig]] = {
+    "hifigan-rt": ("hifigan", HiFiGANConfig(upsample_rates=(8, 8, 4), upsample_kernels=(16, 16, 8),
+                                            channels=128, resblock=2, resblock_kernels=(3,),
+                                            resblock_dilations=((1, 3, 9),)),
+                   HIFIGAN_DISCRIMINATOR),
+    "melgan": ("melgan", MelGANConfig(), MELGAN_DISCRIMINATOR),
+    "hifigan-v1": ("hifigan", HIFIGAN_PRESETS["hifigan-v1"], HIFIGAN_DISCRIMINATOR),
+    "hifigan-v2": ("hifigan", HIFIGAN_PRESETS["hifigan-v2"], HIFIGAN_DISCRIMINATOR),
+    "hifigan-v3": ("hifigan", HIFIGAN_PRESETS["hifigan-v3"], HIFIGAN_DISCRIMINATOR),
+}
+DEFAULT_VOCODER = "hifigan-rt"
+
+
+def vocoder_family(arch: str) -> str:
+    try:
+        return VOCODER_ARCHS[arch][0]
+    except KeyError:
+        raise DemiurgeError(f"unknown vocoder architecture {arch!r}; choose one of "
+                            f"{', '.join(VOCODER_ARCHS)}") from None
+
+
+def build_vocoder(*, arch: str, generator: Mapping[str, Any], mel: MelConfig) -> VocoderGenerator:
+    """A vocoder generator from its stored settings (``generator``: the config dict)."""
+    family = vocoder_family(arch)
+    if family == "melgan":
+        return MelGANGenerator(MelGANConfig.from_dict(generator), n_mels=mel.n_mels, hop_length=mel.hop_length)
+    return HiFiGANGenerator(HiFiGANConfig.from_dict(generator), n_mels=mel.n_mels, hop_length=mel.hop_length)
+
+
+__all__ = ["VOCODER_ARCHS", "DEFAULT_VOCODER", "build_vocoder", "vocoder_family", "VocoderGenerator",
+           "VocoderDiscriminator", "DiscriminatorConfig"]

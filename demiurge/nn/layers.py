@@ -1,0 +1,158 @@
+"""Stateless pieces and containers that follow the streaming-layer interface
+(``forward``, ``reset()``, ``latency``, ``streaming``, ``causal``)."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+
+class LeakyReLU(nn.Module):
+    def __init__(self, slope: float = 0.2):
+        super().__init__()
+        self.slope = slope
+        self.latency = 0
+        self.causal = True
+
+    @torch.jit.export
+    def reset(self) -> None:
+        pass
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.leaky_relu(x, self.slope)
+
+
+class Tanh(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.latency = 0
+        self.causal = True
+
+    @torch.jit.export
+    def reset(self) -> None:
+        pass
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.tanh(x)
+
+
+class Repeat(nn.Module):
+    """Nearest-neighbour upsampling in time: ``Tensor[B x C x T] -> Tensor[B x C x T * factor]``
+    (``repeat_interleave``, which loads in older TorchScript runtimes; ``interpolate`` does not)."""
+
+    def __init__(self, factor: int):
+        super().__init__()
+        self.factor = factor
+        self.latency = 0
+        self.causal = True
+
+    @torch.jit.export
+    def reset(self) -> None:
+        pass
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.repeat_interleave(x, self.factor, dim=2)
+
+
+class FrameNorm(nn.Module):
+    """Group normalisation of each time step on its own (over channel groups only): causal,
+    so it streams. ``Tensor[B x C x T] -> Tensor[B x C x T]``."""
+
+    def __init__(self, groups: int, channels: int, eps: float = 1e-5):
+        super().__init__()
+        if channels % groups:
+            raise ValueError(f"channels ({channels}) must be a multiple of groups ({groups})")
+        self.groups = groups
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.latency = 0
+        self.causal = True
+
+    @torch.jit.export
+    def reset(self) -> None:
+        pass
+
+    def forward(self, x: Tensor) -> Tensor:
+        b, c, t = x.shape
+        g = x.reshape(b, self.groups, c // self.groups, t)
+        mean = g.mean(dim=2, keepdim=True)
+        var = (g - mean).square().mean(dim=2, keepdim=True)
+        g = (g - mean) / torch.sqrt(var + self.eps)
+        return g.reshape(b, c, t) * self.weight.unsqueeze(1) + self.bias.unsqueeze(1)
+
+
+class GroupNormOverTime(nn.Module):
+    """The originals' ``GroupNorm``: statistics over channel groups AND the whole time axis,
+    so a frame depends on the future. Offline only."""
+
+    def __init__(self, groups: int, channels: int):
+        super().__init__()
+        self.norm = nn.GroupNorm(groups, channels)
+        self.latency = 0
+        self.causal = False
+
+    @torch.jit.export
+    def reset(self) -> None:
+        pass
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.norm(x)
+
+
+class Identity(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.latency = 0
+        self.causal = True
+
+    @torch.jit.export
+    def reset(self) -> None:
+        pass
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class Residual(nn.Module):
+    """``shortcut(x) + body(x)`` (shortcut: identity unless given, e.g. a 1x1 convolution)."""
+
+    def __init__(self, body: nn.Module, shortcut: Optional[nn.Module] = None):
+        super().__init__()
+        self.body = body
+        self.shortcut = shortcut if shortcut is not None else Identity()
+        if int(getattr(self.body, "latency", 0)) != int(getattr(self.shortcut, "latency", 0)):
+            raise ValueError("residual branches must have equal latency")
+        self.latency = int(getattr(self.body, "latency", 0))
+        self.causal = bool(getattr(body, "causal", True)) and bool(getattr(self.shortcut, "causal", True))
+
+    @torch.jit.export
+    def reset(self) -> None:
+        self.body.reset()
+        self.shortcut.reset()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.shortcut(x) + self.body(x)
+
+
+class Sequence(nn.Module):
+    """Layers applied in order; ``reset()`` resets them all; latencies add up."""
+
+    def __init__(self, layers: List[nn.Module]):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+        self.latency = sum(int(getattr(layer, "latency", 0)) for layer in layers)
+        self.causal = all(bool(getattr(layer, "causal", True)) for layer in layers)
+
+    @torch.jit.export
+    def reset(self) -> None:
+        for layer in self.layers:
+            layer.reset()
+
+    def forward(self, x: Tensor) -> Tensor:
+        for layer in self.layers:
+            x = layer(x)
+        return x

@@ -1,0 +1,76 @@
+"""``demiurge export`` (trained runs -> nn~ ``.ts`` + model card) and ``demiurge check``
+(replay nn~'s load and call sequence on a ``.ts``)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    export = subparsers.add_parser(
+        "export", help="export trained runs as nn~ TorchScript files (.ts) with model cards",
+        description="Export each run (a run folder or a run id) as <name>.ts plus <name>.json, "
+                    "self-checked as nn~ would use them. A UNAGAN run is bundled with the "
+                    "vocoder given by --vocoder.")
+    export.add_argument("runs", nargs="+", metavar="RUN", help="run folder or run id")
+    export.add_argument("--vocoder", metavar="RUN",
+                        help="vocoder run to bundle with UNAGAN runs (same mel settings)")
+    export.add_argument("-o", "--output", default="export", type=Path,
+                        help="output folder (default: export/)")
+    export.add_argument("--name", help="file name (without .ts) when exporting one run; default: "
+                                        "the run folder's name. The patches in patches/ load "
+                                        "vocoder.ts, unagan.ts and predictor.ts")
+    export.add_argument("--checkpoint", choices=("best", "latest"), default="best",
+                        help="which checkpoint to export (default: best, else latest)")
+    export.set_defaults(func=_export)
+
+    check = subparsers.add_parser(
+        "check", help="check .ts files as nn~ would load and play them",
+        description="Replays nn~'s load and call sequence (methods, _params, attributes, input "
+                    "decimation, output sample-and-hold, size and dtype checks, setters) at each "
+                    "buffer size; prints methods, channels, ratios, latency and real-time factor; "
+                    "exits non-zero if nn~ would fail or play silence.")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE.ts")
+    check.add_argument("--bufsize", type=int, nargs="+", default=[0, 2048, 4096], metavar="N",
+                       help="nn~ buffer sizes to replay (0 = the model's highest ratio, nn~'s "
+                            "minimum; default: 0 2048 4096)")
+    check.add_argument("--seconds", type=float, default=2.0,
+                       help="seconds of test signal per method and buffer size (default 2)")
+    check.add_argument("--threads", type=int, default=1,
+                       help="torch CPU threads while measuring (default 1, like one nn~ object)")
+    check.add_argument("--strict", action="store_true",
+                       help="also require what demiurge exports promise: batch > 1, outputs "
+                            "independent of the buffer size, finite output, range-checking setters")
+    check.set_defaults(func=_check)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from demiurge.plugin.from_runs import export_runs
+
+    written = export_runs(args.runs, args.output, vocoder=args.vocoder, checkpoint=args.checkpoint,
+                          name=args.name)
+    for path in written:
+        print(f"wrote {path} and {path.with_suffix('.json')}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    import torch
+
+    from demiurge.errors import DemiurgeError
+    from demiurge.plugin.host import check_file
+
+    torch.set_num_threads(max(1, args.threads))
+    failed = []
+    for path in args.files:
+        report = check_file(path, bufsizes=args.bufsize, seconds=args.seconds, strict=args.strict)
+        print("\n".join(report.lines()))
+        if report.errors:
+            failed.append(f"{path}: {report.errors[0]}" + (
+                f" (and {len(report.errors) - 1} more problem(s) above)" if len(report.errors) > 1 else ""))
+        else:
+            print(f"{path}: OK for nn~")
+    if failed:
+        raise DemiurgeError(" | ".join(failed))
+    return 0

@@ -1,0 +1,132 @@
+"""``export_run``: the one way a trained run becomes ``.ts`` files (used by ``demiurge export``
+and by the trainers at the end of training).
+
+Each run kind has a builder that loads the run's checkpoint and returns the plugin module,
+the sample rate and a description of its source for the model card.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from demiurge.errors import DemiurgeError
+from demiurge.plugin.base import NNModule
+from demiurge.plugin.exporter import model_card, save_export
+from demiurge.train.run import Run, resolve_run
+
+Built = Tuple[NNModule, int, Dict[str, Any]]
+
+
+def _source(run: Run, step: int, which: str) -> Dict[str, Any]:
+    return {"run_id": run.id, "run_dir": str(run.path.resolve()), "kind": run.kind,
+            "checkpoint": which, "training_steps": int(step), "config": run.config}
+
+
+def _checkpoint_name(run: Run, which: str) -> str:
+    if run.has_checkpoint(which):
+        return which
+    if run.has_checkpoint("latest"):
+        return "latest"
+    raise DemiurgeError(f"run {run.path} has no checkpoint yet; train it for at least one "
+                        "checkpoint interval before exporting")
+
+
+def _build_predictor(run: Run, which: str, vocoder: Optional[Run]) -> Built:
+    from demiurge.plugin.predictor import PredictorPlugin
+    from demiurge.sequencer.forecast import load_predictor
+
+    trained = load_predictor(run.path, which=which)
+    plugin = PredictorPlugin(forecaster=trained.forecaster(), mfcc_config=trained.mfcc_config)
+    source = dict(_source(run, trained.step, which), mfcc_config=trained.mfcc_config.to_dict())
+    return plugin, trained.mfcc_config.sample_rate, source
+
+
+def _build_vocoder(run: Run, which: str, vocoder: Optional[Run]) -> Built:
+    from demiurge.models.loading import load_vocoder
+    from demiurge.plugin.vocoder import VocoderPlugin
+
+    generator, mel, _, card = load_vocoder(_checkpoint_path(run, which))
+    plugin = VocoderPlugin(generator=generator, mel_config=mel)
+    source = dict(_source(run, card["step"], which), arch=card["arch"], mel_config=mel.to_dict())
+    return plugin, mel.sample_rate, source
+
+
+def _build_unagan(run: Run, which: str, vocoder: Optional[Run]) -> Built:
+    from demiurge.models.loading import load_unagan, load_vocoder
+    from demiurge.plugin.unagan import UNAGANPlugin
+
+    if vocoder is None:
+        raise DemiurgeError(f"{run.path} is a UNAGAN run: it makes mels, so nn~ needs a vocoder "
+                            "with it; add --vocoder RUN (a vocoder trained on the same mel)")
+    if not vocoder.kind.startswith("vocoder"):
+        raise DemiurgeError(f"--vocoder {vocoder.path} is a {vocoder.kind} run, not a vocoder run")
+    unagan, mel, _, card = load_unagan(_checkpoint_path(run, which))
+    voc_which = _checkpoint_name(vocoder, which)
+    voc, voc_mel, _, voc_card = load_vocoder(_checkpoint_path(vocoder, voc_which))
+    mel.check_compatible(voc_mel, what=f"UNAGAN run {run.path}", other_what=f"vocoder run {vocoder.path}")
+    plugin = UNAGANPlugin(unagan=unagan, vocoder=voc, mel_config=mel)
+    source = dict(_source(run, card["step"], which), mel_config=mel.to_dict(),
+                  vocoder=dict(_source(vocoder, voc_card["step"], voc_which), arch=voc_card["arch"]))
+    return plugin, mel.sample_rate, source
+
+
+def _checkpoint_path(run: Run, which: str) -> Path:
+    """What the model loaders take: the run folder where they would pick ``which`` themselves
+    (best, else latest), else the checkpoint file."""
+    if which == ("best" if run.has_checkpoint("best") else "latest"):
+        return run.path
+    return run.path / run.manifest["checkpoints"][which]["path"]
+
+
+# Run kind (prefix of the manifest's kind) -> builder.
+BUILDERS: Dict[str, Callable[[Run, str, Optional[Run]], Built]] = {
+    "predictor": _build_predictor,
+    "vocoder": _build_vocoder,
+    "unagan": _build_unagan,
+}
+
+
+def export_run(run: str | os.PathLike | Run, out_dir: str | os.PathLike, *,
+               vocoder: str | os.PathLike | Run | None = None, checkpoint: str = "best",
+               name: Optional[str] = None) -> List[Path]:
+    """Export one run (a :class:`Run`, its folder or its id) to ``out_dir/<name>.ts`` and
+    ``<name>.json``, self-checked; returns the ``.ts`` paths written.
+
+    ``name`` defaults to the run folder's name. ``vocoder`` (a vocoder run) is required for a
+    UNAGAN run. ``checkpoint`` is ``best`` (falling back to ``latest``) or ``latest``. When
+    ``out_dir`` is inside the run folder the export is recorded in the run's manifest.
+    """
+    run = run if isinstance(run, Run) else resolve_run(run)
+    voc = None if vocoder is None else (vocoder if isinstance(vocoder, Run) else resolve_run(vocoder))
+    builder = next((b for kind, b in BUILDERS.items() if run.kind.startswith(kind)), None)
+    if builder is None:
+        raise DemiurgeError(f"{run.path} is a {run.kind} run; demiurge can export "
+                            f"{', '.join(BUILDERS)} runs to nn~")
+    which = _checkpoint_name(run, checkpoint)
+    module, sample_rate, source = builder(run, which, voc)
+    name = name or run.path.resolve().name
+    out_dir = Path(out_dir)
+    card = model_card(module, name=name, kind=run.kind, sample_rate=sample_rate, source=source)
+    path = save_export(module, path=out_dir / f"{name}.ts", card=card)
+    try:
+        rel = path.resolve().relative_to(run.path.resolve())
+    except ValueError:
+        rel = None
+    if rel is not None:
+        run.record_file(f"nn~ export {name}", str(rel), "TorchScript model for nn~ (Max/Pd)")
+    return [path]
+
+
+def export_runs(refs: Sequence[str], out_dir: str | os.PathLike, *, vocoder: Optional[str] = None,
+                checkpoint: str = "best", name: Optional[str] = None) -> List[Path]:
+    """``demiurge export``: every run in ``refs`` (folders or ids) into ``out_dir``; ``name``
+    only with a single run."""
+    if name is not None and len(refs) != 1:
+        raise DemiurgeError(f"--name names one export, but {len(refs)} runs were given; "
+                            "export them one at a time to name each")
+    written: List[Path] = []
+    for ref in refs:
+        written += export_run(ref, out_dir, vocoder=vocoder, checkpoint=checkpoint, name=name)
+    return written

@@ -1,0 +1,149 @@
+"""``demiurge predict RUN --input AUDIO_OR_DB --length N -o OUT``: forecast descriptors.
+
+For every input file, the trained predictor reads the file's last ``window_size`` descriptor
+frames and rolls out ``N`` future frames (one-step models frame by frame, seq2seq models in
+blocks of ``forecast_size``), through the same :class:`~demiurge.sequencer.forecast.Forecaster`
+that the live host and the nn~ export use. The de-normalised forecasts are written as a
+descriptor DB folder (``db.json`` with ``"kind": "predictions"``, readable with
+:meth:`DescriptorDB.open <demiurge.sequencer.db.DescriptorDB.open>` and by ``demiurge render
+--predictions``) plus one ``<stem>.json`` per input in the original layout (feature keys only).
+
+The input is a descriptor DB folder (its MFCC settings must be the run's) or audio: one file
+or a folder, described with the run's MFCC settings by the one descriptor module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Callable, List, Tuple
+
+import numpy as np
+import torch
+
+from demiurge.data.audio import SkipReport, iter_corpus
+from demiurge.dsp.config import MFCCConfig
+from demiurge.dsp.mfcc import Descriptors
+from demiurge.errors import DemiurgeError
+from demiurge.sequencer.db import DescriptorDB
+from demiurge.sequencer.forecast import TrainedPredictor, load_predictor
+
+BATCH = 256  # input files forecast together
+
+
+def read_inputs(source: str | os.PathLike, *, config: MFCCConfig, report: SkipReport,
+                log: Callable[[str], None] = print) -> List[Tuple[str, np.ndarray]]:
+    """``[(path, float32[n_i x F])]`` descriptor sequences of a DB folder or of audio.
+
+    Audio (a file or a folder, recursive) is described with ``config``; unusable audio files
+    are skipped into ``report``. A DB must have been described with ``config``.
+    """
+    from demiurge.sequencer.describe import describe_audio, min_samples
+
+    source = Path(source)
+    if (source / "db.json").exists():
+        db = DescriptorDB.open(source)
+        if db.config != config:
+            mine, theirs = config.to_dict(), db.config.to_dict()
+            diff = "; ".join(f"{k}: {theirs[k]} vs {mine[k]}" for k in mine if mine[k] != theirs[k])
+            raise DemiurgeError(f"{source} was described with other MFCC settings than the run "
+                                f"({diff}); describe the audio again with the run's settings "
+                                "or give the audio itself as --input")
+        return [(path, frames) for path, frames in db.sequences()]
+    descriptors = Descriptors(config).eval()
+    return [(str(path), describe_audio(descriptors, audio))
+            for path, audio in iter_corpus(source, sample_rate=config.sample_rate,
+                                           min_samples=min_samples(config), report=report, log=log)]
+
+
+def forecast_sequences(trained: TrainedPredictor, sequences: List[Tuple[str, np.ndarray]], *,
+                       length: int, temperature: float = 0.0) -> List[np.ndarray]:
+    """``length`` frames after the end of each sequence: ``[float32[length x F]]`` (raw units).
+
+    Every sequence must have at least ``window_size`` frames.
+    """
+    forecaster = trained.forecaster(temperature=temperature).eval()
+    w = trained.window_size
+    out = []
+    for i in range(0, len(sequences), BATCH):
+        chunk = sequences[i:i + BATCH]
+        context = torch.from_numpy(np.stack([frames[-w:].T for _, frames in chunk]).astype(np.float32))
+        forecaster.reset(len(chunk))
+        forecaster.push(context)
+        predicted = forecaster.forecast(length)  # [B x F x length]
+        out.extend(p.T.contiguous().numpy() for p in predicted)
+    return out
+
+
+def predict(*, run: str | os.PathLike, source: str | os.PathLike, length: int,
+            out: str | os.PathLike, temperature: float = 0.0, seed: int = 0,
+            log: Callable[[str], None] = print) -> DescriptorDB:
+    """Forecast ``length`` frames after each input of ``source`` with ``run``; write ``out``.
+
+    Returns the predictions DB (one file per usable input, ``length`` frames each).
+    """
+    from demiurge.sequencer.json_layout import export_json
+
+    if length < 1:
+        raise DemiurgeError(f"--length must be at least 1 frame, not {length}")
+    if temperature < 0:
+        raise DemiurgeError(f"--temperature must be >= 0, not {temperature}")
+    out = Path(out)
+    if (out / "db.json").exists():
+        kind = DescriptorDB.open(out).meta.get("kind")
+        if kind != "predictions":
+            raise DemiurgeError(f"{out} holds a descriptor DB, not predictions; choose another "
+                                "output folder")
+    trained = load_predictor(run)
+    report = SkipReport()
+    sequences = read_inputs(source, config=trained.mfcc_config, report=report, log=log)
+    usable = []
+    for path, frames in sequences:
+        if frames.shape[0] < trained.window_size:
+            reason = (f"{frames.shape[0]} descriptor frames, fewer than the predictor's window of "
+                      f"{trained.window_size}; use a longer input")
+            report.skipped.append((path, reason))
+            log(f"skipped {path}: {reason}")
+        else:
+            usable.append((path, frames))
+    if not usable:
+        detail = f" ({report.skipped[0][0]}: {report.skipped[0][1]})" if report.skipped else ""
+        raise DemiurgeError(f"no usable input in {source} to forecast from{detail}")
+    torch.manual_seed(seed)
+    predictions = forecast_sequences(trained, usable, length=length, temperature=temperature)
+    db = DescriptorDB.write(
+        out, config=trained.mfcc_config,
+        entries=[(path, p) for (path, _), p in zip(usable, predictions)],
+        skipped=report.skipped,
+        extra={"kind": "predictions", "run": trained.run.id, "run_path": str(trained.run.path.resolve()),
+               "model": trained.config["model"], "checkpoint_step": trained.step,
+               "length": length, "window_size": trained.window_size,
+               "temperature": temperature, "seed": seed})
+    export_json(db, out)
+    log(f"predict: {len(usable)} input(s) forecast {length} frames each "
+        f"({report.summary(used=len(usable))}); predictions DB and JSON written to {out}")
+    return db
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "predict", help="forecast descriptor frames after the end of each input",
+        description="Roll out N future descriptor frames from the end of each input file with a "
+                    "trained predictor; write them as a predictions DB folder plus one JSON per "
+                    "input in the original layout.")
+    p.add_argument("run", metavar="RUN", help="predictor run directory or run id")
+    p.add_argument("--input", required=True, metavar="AUDIO_OR_DB",
+                   help="an audio file, a folder of audio, or a descriptor DB folder")
+    p.add_argument("--length", type=int, required=True, metavar="N", help="frames to forecast")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="predictions folder to write")
+    p.add_argument("--temperature", type=float, default=0.0,
+                   help="noise (std in z units) added to each forecast frame (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the noise (default 0)")
+    p.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    predict(run=args.run, source=args.input, length=args.length, out=args.output,
+            temperature=args.temperature, seed=args.seed)
+    return 0

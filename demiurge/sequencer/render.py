@@ -1,0 +1,79 @@
+"""``demiurge render``: forecast descriptors -> nearest DB frames -> a wav.
+
+Each predicted frame is matched to a DB frame by the query engine
+(:class:`~demiurge.sequencer.query.NearestFrames`) and played for exactly one hop by the
+playback engine (:class:`~demiurge.sequencer.playback.Playback`): N predicted frames give
+N * hop samples. Several prediction sequences are rendered one after another into one file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Union
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from demiurge.data.audio import write_audio
+from demiurge.errors import DemiurgeError
+from demiurge.sequencer.db import DescriptorDB
+from demiurge.sequencer.json_layout import ID_KEY, SAMPLE_KEY, write_layout
+from demiurge.sequencer.playback import playback_for_db
+from demiurge.sequencer.query import FaissSearch, index_db
+
+DBLike = Union[DescriptorDB, str, os.PathLike]
+
+
+def _open(db: DBLike) -> DescriptorDB:
+    return db if isinstance(db, DescriptorDB) else DescriptorDB.open(db)
+
+
+def check_same_descriptors(predictions: DescriptorDB, db: DescriptorDB) -> None:
+    """Raise unless the predictions and the DB were described with the same MFCC settings."""
+    mine, theirs = predictions.config.to_dict(), db.config.to_dict()
+    diff = [f"{k}: {mine[k]} vs {theirs[k]}" for k in mine if mine[k] != theirs[k]]
+    if diff:
+        raise DemiurgeError(f"the predictions in {predictions.path} and the DB {db.path} use "
+                            f"different descriptor settings ({'; '.join(diff)}); describe the DB "
+                            "audio with the settings the predictor was trained on")
+
+
+def render(predictions_db: DBLike, db: DBLike, out_wav: str | os.PathLike, *,
+           metric: str = "euclidean", standardize: bool = True, k: int = 4,
+           avoid_repeats: int = 1, continuity: float = 0.5, crossfade: int = -1,
+           use_faiss: bool = False, log: Callable[[str], None] = print) -> Path:
+    """Render every sequence of ``predictions_db`` with audio of ``db`` into ``out_wav``.
+
+    ``metric``, ``standardize``, ``k``, ``avoid_repeats`` and ``continuity`` configure the
+    query (see :class:`~demiurge.sequencer.query.NearestFrames`); ``crossfade`` is the
+    playback crossfade in samples (-1: one hop). ``use_faiss`` screens candidates with a faiss
+    HNSW index (approximate; for very large DBs). Also writes ``<out_wav stem>.json`` with the
+    matched ``_id`` / ``_sample`` of every frame (the original query-result layout).
+    Returns the wav path.
+    """
+    predictions, db = _open(predictions_db), _open(db)
+    check_same_descriptors(predictions, db)
+    query = index_db(db, metric=metric, standardize=standardize, k=k,
+                     avoid_repeats=avoid_repeats, continuity=continuity)
+    choose = FaissSearch(query) if use_faiss else query
+    playback = playback_for_db(db, crossfade=crossfade)
+    hop, rate = db.config.hop_length, db.config.sample_rate
+    pieces, matched = [], []
+    with torch.no_grad():
+        for name, feats in tqdm(list(predictions.sequences()), desc="render", unit="sequence"):
+            query.reset()
+            rows = choose(torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32)))
+            pieces.append(playback(rows).numpy())
+            matched.append(rows.numpy())
+    audio = np.concatenate(pieces)
+    out_wav = write_audio(out_wav, audio, sample_rate=rate)
+    rows = np.concatenate(matched)
+    layout = {ID_KEY: [str(db.audio_path(int(i))) for i in db.file_index[rows]],
+              SAMPLE_KEY: db.sample[rows].tolist()}
+    matches = write_layout(Path(out_wav).with_suffix(".json"), layout)
+    n = rows.shape[0]
+    log(f"rendered {n} frames of {len(pieces)} sequence(s) = {n} x {hop} samples "
+        f"({audio.shape[0] / rate:.2f} s) to {out_wav}; matched frames in {matches}")
+    return Path(out_wav)

@@ -1,0 +1,223 @@
+"""``demiurge train unagan``: the unconditional mel generator, trained as a BEGAN with cycle
+regularisation (settings of the original UNAGAN).
+
+Each step: random segments of z-scored training mels x, noise z (20 channels, one vector per
+16 frames), G(z), and
+- D (an autoencoder): ``L_D = |D(x) - x| - k |D(G(z)) - G(z)|``;
+- G and the encoder E: ``L_G = |D(G(z)) - G(z)| + lambda_cycle (|E(G(z)) - z| + |G(E(x)) - x|)``;
+- ``k <- clip(k + lambda_k (gamma L_real - L_fake), 0, 1)``; gradient norms clipped to 3.
+The convergence measure ``M = L_real + |gamma L_real - L_fake|`` on held-out mels chooses the
+best checkpoint. Samples (mel images, the generated mel as .npy) go to ``samples/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from demiurge.dsp import LogMel, MelConfig
+from demiurge.errors import DemiurgeError
+from demiurge.models.unagan import MelAutoencoder, MelEncoder, UNAGANConfig, UNAGANGenerator
+from demiurge.train import distributed
+from demiurge.train.corpus import AudioCorpus, file_mels, mel_statistics
+from demiurge.train.loop import Trainer, add_common_arguments, apply_overrides, parse_overrides, save_mel_png
+
+
+class CycleGenerator(nn.Module):
+    """G and the encoder E in one module (one forward per step, as DDP wants):
+    ``(z, x) -> (G(z), E(G(z)), G(E(x)))``."""
+
+    def __init__(self, generator: UNAGANGenerator, encoder: MelEncoder):
+        super().__init__()
+        self.generator = generator
+        self.encoder = encoder
+
+    def forward(self, z: Tensor, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        fake = self.generator(z)
+        return fake, self.encoder(fake), self.generator(self.encoder(x))
+
+
+def random_segments(mels: List[Tensor], weights: Tensor, batch: int, frames: int, pad: float,
+                    generator: torch.Generator) -> Tensor:
+    """``Tensor[batch x n_mels x frames]`` from ``mels`` (files picked by length; short ones padded)."""
+    picks = torch.multinomial(weights, batch, replacement=True, generator=generator).tolist()
+    out = torch.full((batch, mels[0].shape[0], frames), pad)
+    for i, f in enumerate(picks):
+        mel = mels[f]
+        room = mel.shape[1] - frames
+        start = int(torch.randint(0, room + 1, (1,), generator=generator)) if room > 0 else 0
+        piece = mel[:, start:start + frames]
+        out[i, :, :piece.shape[1]] = piece
+    return out
+
+
+class UNAGANTrainer(Trainer):
+    kind = "unagan"
+    project = "demiurge-unagan"
+
+    def __init__(self, *, audio=None, mel: MelConfig = MelConfig(), batch_size: int = 5,
+                 segment_frames: int = 512, lr: Optional[float] = None, seed: int = 0,
+                 val_fraction: float = 0.1, original_layers: bool = False,
+                 overrides: Optional[Dict[str, Dict[str, Any]]] = None, **kwargs):
+        super().__init__(audio=audio, **kwargs)
+        self.mel_config = mel
+        self.batch_size = batch_size
+        self.segment_frames = segment_frames
+        self.lr = lr
+        self.seed = seed
+        self.val_fraction = val_fraction
+        self.original_layers = original_layers
+        self.overrides = overrides or {}
+
+    def new_config(self) -> Dict[str, Any]:
+        if self.audio is None:
+            raise DemiurgeError("give the training recordings with --audio DIR")
+        cfg = UNAGANConfig(causal=not self.original_layers)
+        cfg = apply_overrides(UNAGANConfig, cfg, self.overrides.get("unagan"))
+        if self.segment_frames % cfg.frames_per_z:
+            raise DemiurgeError(f"--segment-frames ({self.segment_frames}) must be a multiple of "
+                                f"{cfg.frames_per_z} (mel frames per z vector)")
+        training = dict(audio=str(self.audio), batch_size=self.batch_size, segment_frames=self.segment_frames,
+                        segment_samples=self.segment_frames * self.mel_config.hop_length,
+                        lr=self.lr if self.lr is not None else 1e-4, betas=(0.5, 0.999), gamma=1.0,
+                        lambda_k=0.01, k0=0.0, lambda_cycle=1.0, grad_clip=3.0, seed=self.seed,
+                        val_fraction=self.val_fraction, validation_segments=4)
+        return {"model": "unagan", "unagan": cfg.to_dict(), "mel": self.mel_config.to_dict(), "train": training}
+
+    def min_samples(self, config: Dict[str, Any]) -> int:
+        return 16 * config["mel"]["hop_length"]
+
+    def build(self, config, corpus: AudioCorpus, state) -> None:
+        train = config["train"]
+        device = self.device
+        self.mel_config = mel_config = MelConfig.from_dict(config["mel"])
+        cfg = UNAGANConfig.from_dict(config["unagan"])
+        logmel = LogMel(mel_config)
+        train_mels = file_mels(corpus.train, logmel)
+        if state is None:
+            self.stats = mel_statistics(train_mels)
+        else:
+            self.stats = (torch.tensor(state["stats"]["mean"]), torch.tensor(state["stats"]["std"]))
+        mean, std = (s.unsqueeze(1) for s in self.stats)
+        self.train_mels = [(m - mean) / std for m in train_mels]
+        self.weights = torch.tensor([m.shape[1] for m in self.train_mels], dtype=torch.float64)
+        self.pad = float((torch.log10(torch.tensor(mel_config.log_floor)) - mean).mean() / std.mean())
+        val_mels = [(m - mean) / std for m in file_mels(corpus.val, logmel)]
+        frames = train["segment_frames"]
+        val_weights = torch.tensor([m.shape[1] for m in val_mels], dtype=torch.float64)
+        self.validation = random_segments(val_mels, val_weights, train["validation_segments"], frames, self.pad,
+                                          torch.Generator().manual_seed(1234))
+        self.val_z = torch.randn(train["validation_segments"], cfg.z_channels, frames // cfg.frames_per_z,
+                                 generator=torch.Generator().manual_seed(4321))
+
+        generator = UNAGANGenerator(cfg, n_mels=mel_config.n_mels, hop_length=mel_config.hop_length)
+        encoder = MelEncoder(cfg, n_mels=mel_config.n_mels)
+        discriminator = MelAutoencoder(cfg, n_mels=mel_config.n_mels)
+        generator.set_stats(*self.stats)
+        if state is not None:
+            generator.load_state_dict(state["generator"])
+            encoder.load_state_dict(state["encoder"])
+            discriminator.load_state_dict(state["discriminator"])
+        self.cycle = distributed.wrap(CycleGenerator(generator, encoder).to(device), self.dist, device)
+        self.discriminator = distributed.wrap(discriminator.to(device), self.dist, device)
+        betas = tuple(train["betas"])
+        self.opt_g = torch.optim.Adam(self.cycle.parameters(), lr=train["lr"], betas=betas)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=train["lr"], betas=betas)
+        self.k = float(train["k0"])
+        if state is not None:
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
+            self.k = float(state["k"])
+        self.cfg = cfg
+
+    def train_step(self, step: int, generator: torch.Generator) -> Dict[str, float]:
+        train = self.config["train"]
+        batch, frames = train["batch_size"], train["segment_frames"]
+        x = random_segments(self.train_mels, self.weights, batch, frames, self.pad, generator).to(self.device)
+        z = torch.randn(batch, self.cfg.z_channels, frames // self.cfg.frames_per_z, generator=generator)
+        fake, z_cycle, x_cycle = self.cycle(z.to(self.device), x)
+
+        recon = self.discriminator(torch.cat([x, fake.detach()]))
+        loss_real = (recon[:batch] - x).abs().mean()
+        loss_fake_d = (recon[batch:] - fake.detach()).abs().mean()
+        loss_d = loss_real - self.k * loss_fake_d
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        torch.nn.utils.clip_grad_norm_(self.discriminator.parameters(), train["grad_clip"])
+        self.opt_d.step()
+
+        loss_fake = (self.discriminator(fake) - fake).abs().mean()
+        cycle = (z_cycle - z.to(self.device)).abs().mean() + (x_cycle - x).abs().mean()
+        loss_g = loss_fake + train["lambda_cycle"] * cycle
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        torch.nn.utils.clip_grad_norm_(self.cycle.parameters(), train["grad_clip"])
+        self.opt_g.step()
+
+        real_mean = distributed.mean(loss_real.detach(), self.dist)
+        fake_mean = distributed.mean(loss_fake.detach(), self.dist)
+        balance = float(train["gamma"] * real_mean - fake_mean)
+        self.k = min(max(self.k + train["lambda_k"] * balance, 0.0), 1.0)
+        return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "loss_real": float(real_mean),
+                "loss_fake": float(fake_mean), "cycle": cycle.item(), "k": self.k,
+                "convergence": float(real_mean) + abs(balance)}
+
+    def evaluate(self, step, run, logger) -> Tuple[float, Dict[str, float]]:
+        generator = distributed.unwrap(self.cycle).generator
+        discriminator = distributed.unwrap(self.discriminator)
+        gamma = self.config["train"]["gamma"]
+        x = self.validation.to(self.device)
+        discriminator.eval()  # no spectral-norm power iteration: ranks keep identical buffers
+        with torch.no_grad():
+            fake = generator(self.val_z.to(self.device))
+            loss_real = float((discriminator(x) - x).abs().mean())
+            loss_fake = float((discriminator(fake) - fake).abs().mean())
+        discriminator.train()
+        metric = loss_real + abs(gamma * loss_real - loss_fake)
+        samples = run.path / "samples"
+        samples.mkdir(parents=True, exist_ok=True)
+        if not (samples / "z.npy").exists():
+            np.save(samples / "z.npy", self.val_z.numpy())
+            run.record_file("sample_z", "samples/z.npy", "the noise the sample mels are generated from")
+        name = f"step_{step:08d}"
+        np.save(samples / f"{name}.npy", fake.cpu().numpy())
+        save_mel_png(samples / f"{name}.png", [("held-out mel (z-scored)", x[0].cpu().numpy()),
+                                                (f"generated, step {step}", fake[0].cpu().numpy())])
+        logger.log_image("mel", samples / f"{name}.png", step=step)
+        return metric, {"val_convergence": metric, "val_loss_real": loss_real, "val_loss_fake": loss_fake}
+
+    def state(self) -> Dict[str, Any]:
+        cycle = distributed.unwrap(self.cycle)
+        mean, std = self.stats
+        return {"generator": cycle.generator.state_dict(), "encoder": cycle.encoder.state_dict(),
+                "discriminator": distributed.unwrap(self.discriminator).state_dict(),
+                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "k": self.k,
+                "stats": {"mean": mean.tolist(), "std": std.tolist()}}
+
+
+def register(train_subparsers) -> None:
+    parser = train_subparsers.add_parser(
+        "unagan", help="train UNAGAN, the unconditional mel generator",
+        description="Train UNAGAN (BEGAN + cycle regularisation) on a folder of recordings; "
+                    "pair it with a vocoder trained on the same mel settings to generate audio.")
+    add_common_arguments(parser, max_steps=100_000, eval_every=1000, batch_size=5)
+    parser.add_argument("--segment-frames", type=int, default=512,
+                        help="training segment in mel frames (a multiple of 16; 512 = 3 s)")
+    parser.add_argument("--original-layers", action="store_true",
+                        help="the original non-causal layers (bidirectional GRU, centred convs, "
+                             "group norm over time); such a model runs offline only")
+    parser.set_defaults(func=_cli)
+
+
+def _cli(args) -> int:
+    overrides = parse_overrides(args.set, {"u": "unagan"})
+    trainer = UNAGANTrainer(
+        audio=args.audio, out=args.out, resume=args.resume, device=args.device, max_steps=args.max_steps,
+        eval_every=args.eval_every, use_wandb=not args.no_wandb, mel=MelConfig(padding=args.mel_padding),
+        batch_size=args.batch_size, segment_frames=args.segment_frames, lr=args.lr, seed=args.seed,
+        original_layers=args.original_layers, overrides=overrides)
+    trainer.fit()
+    return 0

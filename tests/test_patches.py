@@ -1,0 +1,103 @@
+"""Every nn~ object in patches/ (Pd and Max) names a model file in ../export/ and a method
+that the exported file of that kind provides, and every connection to it fits its channels."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+from demiurge.cli import main
+from demiurge.plugin.host import NNHost
+from export_fixtures import make_predictor_run, make_unagan_run, make_vocoder_run
+
+PATCHES = Path(__file__).resolve().parents[1] / "patches"
+EXPORT_DIR = (PATCHES / ".." / "export").resolve()
+
+
+@pytest.fixture(scope="module")
+def hosts(tmp_path_factory) -> Dict[str, NNHost]:
+    """Tiny models exported under the names the patches use, through the real CLI."""
+    root = tmp_path_factory.mktemp("patch-models")
+    out = root / "export"
+    voc = make_vocoder_run(root / "v")
+    runs = {"vocoder": (voc, []), "unagan": (make_unagan_run(root / "u"), ["--vocoder", str(voc.path)]),
+            "predictor": (make_predictor_run(root / "p", "lstm"), [])}
+    for name, (run, extra) in runs.items():
+        assert main(["export", str(run.path), "--name", name, "-o", str(out)] + extra) == 0
+    return {name: NNHost(out / f"{name}.ts") for name in runs}
+
+
+def _pd_boxes(path: Path) -> Tuple[List[List[str]], List[Tuple[int, int, int, int]]]:
+    records = [r.strip() for r in re.split(r"(?<!\\);\s*\n", path.read_text()) if r.strip()]
+    assert records[0].startswith("#N canvas"), f"{path.name}: not a Pd patch"
+    boxes, lines = [], []
+    for record in records[1:]:
+        words = record.split()
+        if words[:2] == ["#X", "connect"]:
+            lines.append(tuple(int(w) for w in words[2:6]))
+        elif words[0] == "#X" and words[1] in ("obj", "msg", "text", "floatatom"):
+            boxes.append(words[1:2] + words[4:])
+        else:
+            pytest.fail(f"{path.name}: unexpected record {record[:40]!r}")
+    return boxes, lines
+
+
+def _max_boxes(path: Path) -> Tuple[List[List[str]], List[Tuple[int, int, int, int]]]:
+    patcher = json.loads(path.read_text())["patcher"]
+    ids = {b["box"]["id"]: n for n, b in enumerate(patcher["boxes"])}
+    boxes = [[b["box"]["maxclass"]] + b["box"].get("text", "").split() for b in patcher["boxes"]]
+    lines = [(ids[l["patchline"]["source"][0]], l["patchline"]["source"][1],
+              ids[l["patchline"]["destination"][0]], l["patchline"]["destination"][1])
+             for l in patcher["lines"]]
+    return boxes, lines
+
+
+def _nn_objects(path: Path):
+    boxes, lines = (_pd_boxes if path.suffix == ".pd" else _max_boxes)(path)
+    for n, box in enumerate(boxes):
+        if len(box) > 1 and box[0] in ("obj", "newobj") and box[1] in ("nn~", "mc.nn~", "mcs.nn~"):
+            args = [a for a in box[2:] if not a.startswith("-")]
+            yield n, args, lines
+
+
+def test_every_patch_has_a_help_patch_and_states_the_rate():
+    pd = sorted(PATCHES.glob("*.pd"))
+    mains = [p for p in pd if not p.stem.endswith("-help")]
+    assert {p.stem for p in mains} == {"vocoder", "unagan", "predictor"}
+    for p in mains:
+        assert (PATCHES / f"{p.stem}-help.pd").exists()
+        assert (PATCHES / f"{p.stem}.maxpat").exists() and (PATCHES / f"{p.stem}.maxhelp").exists()
+    for p in list(PATCHES.glob("*.pd")) + list(PATCHES.glob("*.max*")):
+        assert "44100 Hz" in p.read_text(), f"{p.name} does not state the sample rate"
+
+
+@pytest.mark.parametrize("patch", sorted(p.name for p in PATCHES.iterdir()
+                                         if p.suffix in (".pd", ".maxpat", ".maxhelp")))
+def test_nn_objects_name_exported_models_and_methods(hosts, patch):
+    path = PATCHES / patch
+    found = 0
+    for n, args, lines in _nn_objects(path):
+        found += 1
+        model, method = args[0], args[1]
+        assert (path.parent / model).resolve().parent == EXPORT_DIR, f"{patch}: {model} is not in ../export/"
+        name = Path(model).stem
+        assert model.endswith(".ts") and name in hosts, f"{patch}: unknown model {model}"
+        host = hosts[name]
+        assert method in host.methods, f"{patch}: {name}.ts has no method {method}"
+        m = host.methods[method]
+        bufsize = int(args[2])
+        assert host.bufsize_for(bufsize) == bufsize and bufsize % m.in_ratio == 0
+        info_outlet = 1 if path.suffix == ".pd" else 0
+        for a, outlet, b, inlet in lines:
+            if b == n:
+                assert inlet < m.in_channels, f"{patch}: inlet {inlet} of {name} {method}"
+            if a == n:
+                assert outlet < m.out_channels + info_outlet, f"{patch}: outlet {outlet} of {name} {method}"
+        feeding = {inlet for a, o, b, inlet in lines if b == n}
+        if m.in_channels > 1:
+            assert feeding == set(range(m.in_channels)), f"{patch}: {name} {method} inputs not all fed"
+    assert found, f"{patch} has no nn~ object"

@@ -1,0 +1,172 @@
+"""The query engine against brute force (numpy, float64), and its sequential choice rules."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+
+from demiurge.errors import DemiurgeError
+from demiurge.sequencer.query import FaissSearch, NearestFrames, next_rows
+
+
+def brute(x: np.ndarray, q: np.ndarray, *, metric: str, standardize: bool, k: int):
+    """Reference k-NN in float64 on the float32 search-space points; ties to the lower row."""
+    x64 = x.astype(np.float64)
+    mean, std = (x64.mean(0), x64.std(0)) if standardize else (0.0, 1.0)
+    z, qz = (x64 - mean) / std, (q.astype(np.float64) - mean) / std
+    if metric == "cosine":
+        z = z / np.linalg.norm(z, axis=1, keepdims=True)
+        qz = qz / np.linalg.norm(qz, axis=1, keepdims=True)
+    z = z.astype(np.float32).astype(np.float64)  # the module stores float32 points
+    qz = qz.astype(np.float32).astype(np.float64)
+    sq = ((qz[:, None, :] - z[None]) ** 2).sum(-1)
+    rows = np.argsort(sq, axis=1, kind="stable")[:, :k]
+    d = np.take_along_axis(sq, rows, 1)
+    return (d / 2 if metric == "cosine" else np.sqrt(d)), rows
+
+
+def module(x: np.ndarray, **kw) -> NearestFrames:
+    return NearestFrames(torch.from_numpy(x), torch.full([x.shape[0]], -1, dtype=torch.long), **kw)
+
+
+@pytest.mark.parametrize("metric, standardize", [("euclidean", True), ("euclidean", False),
+                                                 ("cosine", True)])
+@pytest.mark.parametrize("k", [1, 5])
+def test_search_is_exact_against_brute_force(metric, standardize, k):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((3001, 39)) * rng.uniform(0.1, 30, 39) + rng.uniform(-50, 50, 39))
+    x = x.astype(np.float32)
+    x[1500] = x[17] = x[2999]  # ties: the same frame three times
+    q = (rng.standard_normal((40, 39)) * 20).astype(np.float32)
+    q[0] = x[2999]
+    m = module(x, metric=metric, standardize=standardize, block_elements=5000)  # many blocks
+    d, rows = m.search(torch.from_numpy(q), k)
+    ref_d, ref_rows = brute(x, q, metric=metric, standardize=standardize, k=k)
+    np.testing.assert_array_equal(rows.numpy(), ref_rows)
+    np.testing.assert_allclose(d.numpy(), ref_d, rtol=1e-6, atol=1e-9)
+    if k == 5:
+        assert rows[0, :3].tolist() == [17, 1500, 2999]  # equal distances: lower row first
+
+
+def test_exact_where_float32_scores_cannot_resolve_the_neighbours():
+    # Raw features far from the origin with a tiny spread: |x|^2 ~ 4e7 while neighbour
+    # distances are ~1e-4, so the float32 screening scores are useless and the proven bound
+    # must send every close row to the float64 re-ranking.
+    rng = np.random.default_rng(1)
+    x = (1000.0 + 0.01 * rng.standard_normal((2000, 39))).astype(np.float32)
+    q = (1000.0 + 0.01 * rng.standard_normal((10, 39))).astype(np.float32)
+    d, rows = module(x, standardize=False).search(torch.from_numpy(q), 3)
+    ref_d, ref_rows = brute(x, q, metric="euclidean", standardize=False, k=3)
+    np.testing.assert_array_equal(rows.numpy(), ref_rows)
+
+
+def test_many_exact_ties_on_an_integer_grid():
+    rng = np.random.default_rng(2)
+    x = rng.integers(-2, 3, size=(5000, 4)).astype(np.float32)  # 625 points, each ~8 times
+    q = rng.integers(-2, 3, size=(30, 4)).astype(np.float32)
+    d, rows = module(x, standardize=False, block_elements=4096).search(torch.from_numpy(q), 12)
+    ref_d, ref_rows = brute(x, q, metric="euclidean", standardize=False, k=12)
+    np.testing.assert_array_equal(rows.numpy(), ref_rows)
+    np.testing.assert_array_equal(d.numpy(), ref_d)
+
+
+def line_db():
+    """Two 'files' on a line: file 0 = rows 0..4 at 0, 1, 2, 3, 4; file 1 = rows 5..9 at
+    0.1, 1.1, 2.1, 3.1, 4.1 (raw 1-D features padded to 3 dims)."""
+    pos = np.concatenate([np.arange(5), np.arange(5) + 0.1]).astype(np.float32)
+    x = np.stack([pos, np.zeros(10, np.float32), np.zeros(10, np.float32)], 1)
+    nxt = torch.from_numpy(next_rows(np.repeat([0, 1], 5)))
+    return torch.from_numpy(x), nxt
+
+
+def queries(*positions):
+    return torch.tensor([[p, 0.0, 0.0] for p in positions])
+
+
+def test_next_rows_stops_at_file_ends():
+    np.testing.assert_array_equal(next_rows(np.array([0, 0, 0, 1, 1, 2])), [1, 2, -1, 4, -1, -1])
+
+
+def test_repeat_avoidance():
+    x, nxt = line_db()
+    m = NearestFrames(x, nxt, standardize=False, avoid_repeats=2)
+    # The same target five times: 1st, 2nd, 3rd nearest (2.0, 2.1, 1.1), then the 1st again.
+    assert m(queries(2.0, 2.0, 2.0, 2.0, 2.0)).tolist() == [2, 7, 6, 2, 7]
+    m.reset()
+    assert m(queries(2.0)).tolist() == [2]
+    plain = NearestFrames(x, nxt, standardize=False)
+    assert plain(queries(2.0, 2.0, 2.0)).tolist() == [2, 2, 2]
+
+
+def test_continuity_prefers_the_next_frame_of_the_previous_match():
+    x, nxt = line_db()
+    target = queries(0.0, 1.08, 2.09)  # nearest: row 0, then row 6 (1.1), then row 7 (2.1)
+    assert NearestFrames(x, nxt, standardize=False)(target).tolist() == [0, 6, 7]
+    # Continuing row 0 means row 1 (1.0): 0.08 away vs 0.02, kept when among the k nearest.
+    assert NearestFrames(x, nxt, standardize=False, k=2, continuity=0.9)(target).tolist() == [0, 1, 2]
+    assert NearestFrames(x, nxt, standardize=False, k=1, continuity=0.9)(target).tolist() == [0, 6, 7]
+    # A weak preference does not beat a much nearer frame: 0.08 * 0.5 > 0.02.
+    assert NearestFrames(x, nxt, standardize=False, k=2, continuity=0.5)(target).tolist() == [0, 6, 7]
+    # The last frame of a file has no continuation.
+    assert NearestFrames(x, nxt, standardize=False, k=2, continuity=1.0)(
+        queries(4.0, 0.1)).tolist() == [4, 5]
+
+
+def random_module(**kw):
+    rng = np.random.default_rng(3)
+    x = torch.from_numpy(rng.standard_normal((500, 39)).astype(np.float32))
+    files = np.repeat(np.arange(10), 50)
+    walk = x[100:140] + 0.3 * torch.from_numpy(rng.standard_normal((40, 39)).astype(np.float32))
+    return NearestFrames(x, torch.from_numpy(next_rows(files)), **kw), walk
+
+
+def test_frame_by_frame_equals_whole_sequence():
+    m, walk = random_module(k=3, avoid_repeats=2, continuity=0.7)
+    whole = m(walk)
+    m.reset()
+    steps = torch.cat([m(walk[i: i + 1]) for i in range(walk.shape[0])])
+    assert torch.equal(whole, steps)
+    assert (whole[1:] == whole[:-1] + 1).sum() > 20  # the walk is mostly continued
+
+
+def test_scripted_module_equals_eager_and_survives_save_load():
+    m, walk = random_module(k=3, avoid_repeats=1, continuity=0.5, metric="cosine")
+    eager = m(walk)
+    m.reset()
+    buf = io.BytesIO()
+    torch.jit.save(torch.jit.script(m), buf)
+    buf.seek(0)
+    loaded = torch.jit.load(buf)
+    loaded.reset()
+    assert torch.equal(loaded(walk), eager)
+    d1, r1 = m.search(walk, 4)
+    d2, r2 = loaded.search(walk, 4)
+    assert torch.equal(r1, r2) and torch.equal(d1, d2)
+
+
+def test_faiss_candidates_give_the_same_choice():
+    pytest.importorskip("faiss")
+    m, walk = random_module(k=2, avoid_repeats=1, continuity=0.5)
+    exact = m(walk)
+    m.reset()
+    assert torch.equal(FaissSearch(m, hnsw=False)(walk), exact)
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(metric="minkowski"), "unknown metric"),
+    (dict(k=0), "need k >= 1"),
+    (dict(continuity=1.5), "continuity"),
+    (dict(k=8, avoid_repeats=3), "exceeds the 10 frames"),
+])
+def test_bad_settings_are_clear_errors(kw, message):
+    x, nxt = line_db()
+    with pytest.raises(DemiurgeError, match=message):
+        NearestFrames(x, nxt, **kw)
+
+
+def test_empty_db_is_a_clear_error():
+    with pytest.raises(DemiurgeError, match="no frames"):
+        NearestFrames(torch.zeros(0, 39), torch.zeros(0, dtype=torch.long))
