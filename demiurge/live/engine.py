@@ -246,9 +246,9 @@ class Engine:
     # ------------------------------------------------------------------ engine thread
     def process(self, block: np.ndarray) -> np.ndarray:
         """``ndarray[B]`` float32 -> ``ndarray[B]`` float32 (the answer, mixed)."""
-        while self._actions:
-            self._actions.popleft()()
         with torch.inference_mode():
+            while self._actions:
+                self._actions.popleft()()
             out = self.core.process(torch.from_numpy(block).view(1, -1))
         if self.core.switched:
             self.core.answerer = self.core.incoming

@@ -69,6 +69,8 @@ def load_forecaster(path: str | os.PathLike) -> nn.Module:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DemiurgeError(f"{path}: not a loadable TorchScript file ({first}); export "
                                 "the predictor again with `demiurge export`") from None
+        if not hasattr(module, "push") and hasattr(module, "forecaster"):
+            module = module.forecaster  # a predictor export for nn~ (demiurge export)
         missing = [m for m in ("push", "forecast", "reset", "set_temperature")
                    if not hasattr(module, m)]
         if missing:
