@@ -11,7 +11,7 @@ import torch
 from demiurge.errors import DemiurgeError
 from demiurge.live.engine import EngineCore
 from live_fixtures import (SR, TONES, engine_for, loudness_db, other_tone_db,  # noqa: F401
-                           steady_tone, tone_db, tone_level)
+                           predictor_ts, steady_tone, tone_db, tone_level)
 
 
 def test_mosaic_answers_a_tone_with_that_tones_segments(tone_db):
@@ -174,11 +174,19 @@ def test_file_render_through_the_cli_equals_the_engine(tone_db, tmp_path):
     np.testing.assert_array_equal(rendered, expected)
 
 
-def test_cli_refuses_half_a_render(tone_db, capsys):
+def test_cli_refuses_bad_arguments_with_one_line(tone_db, predictor_ts, tmp_path, capsys):
     from demiurge.live import cli
 
     assert cli.main(["--db", str(tone_db), "--input-file", "x.wav"]) == 2
     assert "go together" in capsys.readouterr().err
+    render = ["--input-file", "x.wav", "--output-file", str(tmp_path / "y.wav")]
+    assert cli.main(["--db", str(tmp_path), "--predictor", str(predictor_ts), *render]) == 2
+    assert "not a descriptor DB" in capsys.readouterr().err
+    assert cli.main(["--db", str(tone_db), "--predictor", str(predictor_ts), "--samplerate",
+                     "48000", *render]) == 2
+    assert "differs from the DB's 44100 Hz" in capsys.readouterr().err
+    assert cli.main(["--db", str(tone_db), "--predictor", str(predictor_ts), *render]) == 2
+    assert "x.wav" in capsys.readouterr().err
 
 
 def test_core_scripts_and_matches_eager(tone_db):

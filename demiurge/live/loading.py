@@ -22,7 +22,7 @@ from demiurge.dsp import Descriptors, MFCCConfig
 from demiurge.errors import DemiurgeError
 from demiurge.live.params import PARAMS_BY_NAME
 
-# The embedded default predictor: small and quick to train on the demo corpus (CPU, ~1 min).
+# The embedded default predictor: small and quick to train on the demo corpus (CPU, minutes).
 DEFAULT_PREDICTOR = dict(model="lstm", window_size=10, forecast_size=4, hidden_size=64,
                          num_layers=2)
 DEFAULT_PREDICTOR_STEPS = 600
@@ -105,7 +105,7 @@ def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
     """``(db_dir, predictor_run_dir)`` of the embedded default, built on first use.
 
     First use writes the demo corpus, describes it (progress bar) and trains a small
-    predictor on it (progress bar, about a minute on a laptop CPU); later uses find them in
+    predictor on it (progress bar, a few minutes on two CPU cores); later uses find them in
     :func:`cache_dir`.
     """
     from demiurge.data.demo_corpus import make_demo_corpus
