@@ -128,6 +128,9 @@ class EngineCore(nn.Module):
             self.forecaster.push(future)
             target = future[:, :, 0]
         if self.hops_seen <= self.warmup_hops:
+            if self.switching:  # nothing playing yet: switch without a crossfade
+                self.switching = False
+                self.switched = True
             return torch.zeros_like(audio)  # no real descriptor frame yet
         out = self.answerer(target)
         if self.switching:
@@ -239,9 +242,11 @@ class Engine:
         self._actions: "deque" = deque()
         self.events: "deque" = deque(maxlen=1024)  # (file, offset, distance) per hop
         self._hops_reported = 0
-        for name, value in {**self.params, **(params or {})}.items():
-            self._apply(name, value)
+        self._incoming_db = db
         self.params.update(params or {})
+        for name, value in self.params.items():
+            self._apply(name, value)
+        self.core._mix_state = [self.core.drywet, self.core.gain]  # no ramp into the start
 
     # ------------------------------------------------------------------ engine thread
     def process(self, block: np.ndarray) -> np.ndarray:
@@ -253,6 +258,7 @@ class Engine:
         if self.core.switched:
             self.core.answerer = self.core.incoming
             self.core.switched = False
+            self.db = self._incoming_db
         if self.params["events"] and self.core.hops_seen != self._hops_reported and \
                 self.core.answerer.last_index >= 0:
             self.events.append(self.match())
@@ -337,7 +343,7 @@ class Engine:
                 db.answerer = db.answerer.with_crossfade(samples)
             self.core.incoming = db.answerer
             self.core.switching = True
-            self.db = db
+            self._incoming_db = db
         self._actions.append(switch)
 
     def swap_predictor(self, forecaster: nn.Module) -> None:
