@@ -6,8 +6,8 @@ over a real JACK run.
 1. Engine alone, one thread: 44.1 kHz, block 256, follow mode (all stages on: streaming
    descriptors, forecaster, exact k-NN query over a DB of >= 10^5 frames, playback), fed
    ``--seconds`` of music block by block. Prints p50/p99/max engine time per block next to
-   the block period (goal: p99 below 25 % of it), for all blocks and for the blocks that
-   complete a hop (where the descriptor/forecast/query work happens).
+   the block period (goal: p99 below 25 % of it), for all blocks and by stage: the block
+   that completes a hop describes and forecasts, the next one queries and plays.
 2. ``demiurge-live`` against a JACK server (dummy driver, started here when ``jackd`` is
    installed) for ``--jack-seconds``: late blocks and xruns from ``/demiurge/status``.
 
@@ -73,15 +73,15 @@ def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int) -
     for i in range(0, 100 * block, block):  # warm-up (allocator, first calls)
         engine.process(audio[i:i + block])
     times = np.empty(n // block)
-    hop_blocks = np.zeros(n // block, bool)
+    stage = np.zeros(n // block, int)  # 1: describe + forecast, 2: query + playback, 0: neither
+    core = engine.core
     for k, i in enumerate(range(0, n, block)):
-        before = engine.core.hops_seen
+        hops, answers = core.hops_seen, core.answers
         t0 = time.perf_counter()
         engine.process(audio[i:i + block])
         times[k] = time.perf_counter() - t0
-        hop_blocks[k] = engine.core.hops_seen != before
-    return {"frames": len(db.offsets), "times": times, "hop_blocks": hop_blocks,
-            "period": block / 44100}
+        stage[k] = 1 if core.hops_seen != hops else (2 if core.answers != answers else 0)
+    return {"frames": len(db.offsets), "times": times, "stage": stage, "period": block / 44100}
 
 
 def report_engine(r: dict) -> None:
@@ -89,8 +89,9 @@ def report_engine(r: dict) -> None:
     print(f"\nengine, one thread, follow mode, block 256 @ 44.1 kHz, DB {r['frames']} frames "
           f"(block period {period:.3f} ms; goal p99 < 25 % = {0.25 * period:.3f} ms)")
     print(f"{'blocks':<22}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p50/period':>12}{'p99/period':>12}")
-    for name, t in (("all", r["times"]), ("completing a hop", r["times"][r["hop_blocks"]]),
-                    ("inside a hop", r["times"][~r["hop_blocks"]])):
+    t, stage = r["times"], r["stage"]
+    for name, t in (("all", t), ("describe + forecast", t[stage == 1]),
+                    ("query + playback", t[stage == 2]), ("other", t[stage == 0])):
         p50, p99, mx = (np.percentile(t, 50) * 1e3, np.percentile(t, 99) * 1e3, t.max() * 1e3)
         print(f"{name:<22}{p50:>9.3f}{p99:>9.3f}{mx:>9.3f}{p50 / period:>11.1%}{p99 / period:>12.1%}")
     mean_load = r["times"].mean() / r["period"]

@@ -13,8 +13,11 @@ be scripted into one nn~ module with the DB inside). Per block ``Tensor[1 x B]``
 5. mixes the answer with the input (dry/wet, equal power) and applies the output gain, both
    ramped over the block.
 
-The block B must divide the hop (or be a multiple of it). The answer to hop j is played from
-the block that completes hop j+1 on, so the block-to-hop buffering costs ``hop - B`` samples.
+The block B must divide the hop (or be a multiple of it). The work of a hop is split over two
+blocks so that no block carries all of it: the block that completes a hop describes it and
+forecasts (stage 1), the next block queries and plays (stage 2), and the answer sounds from
+that block on. With B < hop the output is therefore the same for every block size, one hop
+behind the hop being analysed; with B >= hop both stages run in the same block.
 
 :class:`Engine` is the host-side wrapper (eager Python): it owns the parameters, applies
 changes between blocks, swaps in a new DB (crossfaded over one hop) or predictor, seeds
@@ -72,11 +75,14 @@ class EngineCore(nn.Module):
         self.drywet = 1.0
         self.gain = 1.0
         self.fill = 0
-        self.pos = self.chunk  # hop - chunk samples of silence before the first answer
+        self.pos = 0
+        self.pending = False  # a hop analysed, its answer due at the next chunk
         self.hops_seen = 0
+        self.answers = 0
         self.history_size = int(history)
         self.register_buffer("acc", torch.zeros(1, hop), persistent=False)
         self.register_buffer("wet", torch.zeros(1, hop), persistent=False)
+        self.register_buffer("target", torch.zeros(1, self.n_features), persistent=False)
         self.register_buffer("history", torch.zeros(1, self.n_features, self.history_size),
                              persistent=False)
         t = (torch.arange(hop, dtype=torch.float32) + 0.5) / hop
@@ -98,10 +104,13 @@ class EngineCore(nn.Module):
             seg = x[:, i * self.chunk:(i + 1) * self.chunk]
             self.acc[:, self.fill:self.fill + self.chunk] = seg
             self.fill += self.chunk
+            if self.pending:
+                self.answer_hop()  # stage 2 for the hop completed one chunk ago
             if self.fill == self.hop:
                 self.fill = 0
-                self.wet.copy_(self.hop_step(self.acc))
-                self.pos = 0
+                self.analyse_hop()  # stage 1
+                if self.chunk == self.hop:
+                    self.answer_hop()  # no later chunk in this hop: answer at once
             pieces.append(self.wet[:, self.pos:self.pos + self.chunk].clone())
             self.pos += self.chunk
         wet = torch.cat(pieces, dim=1)
@@ -112,9 +121,9 @@ class EngineCore(nn.Module):
         self._mix_state = [self.drywet, self.gain]
         return g * (torch.cos(0.5 * math.pi * dw) * x + torch.sin(0.5 * math.pi * dw) * wet)
 
-    def hop_step(self, audio: Tensor) -> Tensor:
-        """One complete hop ``Tensor[1 x hop]`` -> one hop of answer ``Tensor[1 x hop]``."""
-        frame = self.descriptors.stream(audio)  # [1 x F x 1]
+    def analyse_hop(self) -> None:
+        """Stage 1: describe the completed hop (``acc``) and choose the target frame."""
+        frame = self.descriptors.stream(self.acc)  # [1 x F x 1]
         self.hops_seen += 1
         self.history.copy_(torch.cat([self.history[:, :, 1:], frame], dim=2))
         if self.mode == 0:  # mosaic
@@ -127,17 +136,26 @@ class EngineCore(nn.Module):
             future = self.forecaster.forecast(1)
             self.forecaster.push(future)
             target = future[:, :, 0]
+        self.target.copy_(target)
+        self.pending = True
+
+    def answer_hop(self) -> None:
+        """Stage 2: query and play the target frame into ``wet`` (one hop)."""
+        self.pending = False
+        self.pos = 0
         if self.hops_seen <= self.warmup_hops:
             if self.switching:  # nothing playing yet: switch without a crossfade
                 self.switching = False
                 self.switched = True
-            return torch.zeros_like(audio)  # no real descriptor frame yet
-        out = self.answerer(target)
+            self.wet.zero_()  # no real descriptor frame yet
+            return
+        out = self.answerer(self.target)
         if self.switching:
-            out = out * self.fade_out + self.incoming(target) * self.fade_in
+            out = out * self.fade_out + self.incoming(self.target) * self.fade_in
             self.switching = False
             self.switched = True
-        return out
+        self.wet.copy_(out)
+        self.answers += 1
 
     # ------------------------------------------------------------------ control
     @torch.jit.export
@@ -241,7 +259,7 @@ class Engine:
         self.params: Dict[str, Any] = defaults()
         self._actions: "deque" = deque()
         self.events: "deque" = deque(maxlen=1024)  # (file, offset, distance) per hop
-        self._hops_reported = 0
+        self._answers_reported = 0
         self._incoming_db = db
         self.params.update(params or {})
         for name, value in self.params.items():
@@ -259,10 +277,9 @@ class Engine:
             self.core.answerer = self.core.incoming
             self.core.switched = False
             self.db = self._incoming_db
-        if self.params["events"] and self.core.hops_seen != self._hops_reported and \
-                self.core.answerer.last_index >= 0:
+        if self.params["events"] and self.core.answers != self._answers_reported:
             self.events.append(self.match())
-        self._hops_reported = self.core.hops_seen
+        self._answers_reported = self.core.answers
         return out[0].numpy()
 
     def render(self, audio: np.ndarray) -> np.ndarray:
@@ -372,15 +389,16 @@ class Engine:
         Frame f describes the input around sample ``f * hop``. The descriptors emit it
         ``latency_frames`` hops later (the deltas' centred window), with the hop that ends at
         sample ``(f + latency_frames + 1) * hop``; its answer is played from the first sample
-        of the block that completes that hop (``chunk`` samples before the hop's end), and
-        the matched DB frame's centre sounds half a hop plus half a crossfade (the playback's
-        ``latency_samples``) later. A follow-mode forecast ``horizon`` frames ahead
+        of the block after the one that completes that hop (of the same block when
+        ``block >= hop``), and the matched DB frame's centre sounds half a hop plus half a
+        crossfade (the playback's ``latency_samples``) later. A follow-mode forecast ``horizon`` frames ahead
         anticipates by ``horizon`` hops (the figure may become negative: the answer comes
         ahead of the input). The delta features look ``latency_frames`` hops ahead, so an
         onset can reach the answer earlier than this figure says.
         """
         core = self.core
-        lat = (core.warmup_hops + 1) * core.hop - core.chunk + core.hop // 2 + \
+        staged = core.chunk if core.chunk < core.hop else 0  # stage 2 runs one chunk later
+        lat = (core.warmup_hops + 1) * core.hop - core.chunk + staged + core.hop // 2 + \
             int(core.answerer.playback.latency_samples)
         if core.mode == FOLLOW:
             lat -= core.horizon * core.hop
