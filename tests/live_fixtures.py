@@ -82,12 +82,12 @@ def predictor_ts(tone_db, tmp_path_factory) -> Path:
     return path
 
 
-def engine_for(db_dir: Path, *, block: int = 256, **params):
+def engine_for(db_dir: Path, *, block: int = 256, search: str = "exact", **params):
     from demiurge.live.engine import Engine
     from demiurge.live.loading import load_db
 
-    return Engine(db=load_db(db_dir), forecaster=make_forecaster(db_dir), block=block,
-                  params=params)
+    return Engine(db=load_db(db_dir, search=search), forecaster=make_forecaster(db_dir),
+                  block=block, params=params)
 
 
 def tone_level(y: np.ndarray, freq: float, *, window: int = 1024, sr: int = SR) -> np.ndarray:

@@ -26,8 +26,10 @@ def test_mosaic_answers_a_tone_with_that_tones_segments(tone_db):
     assert mid.min() > 0.2  # the segment is played at its level (0.3), crossfades included
 
 
-def test_every_hop_matches_the_input_tone(tone_db):
-    engine = engine_for(tone_db, events=1)
+@pytest.mark.parametrize("search", ["exact", "hnsw"])
+def test_every_hop_matches_the_input_tone(tone_db, search):
+    pytest.importorskip("faiss") if search == "hnsw" else None
+    engine = engine_for(tone_db, search=search, events=1)
     for name, freq in TONES.items():
         engine.events.clear()
         engine.render(steady_tone(freq, 1.0, seed=3))

@@ -54,7 +54,8 @@ def bench_db(frames: int) -> Path:
     return describe_folder(root / "corpus", root / "db").path
 
 
-def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int) -> dict:
+def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int,
+                 search: str) -> dict:
     import torch
 
     from demiurge.data.audio import load_audio
@@ -62,7 +63,7 @@ def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int) -
     from demiurge.live.loading import load_db, load_forecaster
 
     torch.set_num_threads(1)
-    db = load_db(db_dir)
+    db = load_db(db_dir, search=search)
     engine = Engine(db=db, forecaster=load_forecaster(predictor), block=block,
                     params={"mode": "follow", "horizon": 1, "knn": 4, "avoid": 4,
                             "continuity": 0.3})
@@ -81,12 +82,14 @@ def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int) -
         engine.process(audio[i:i + block])
         times[k] = time.perf_counter() - t0
         stage[k] = 1 if core.hops_seen != hops else (2 if core.answers != answers else 0)
-    return {"frames": len(db.offsets), "times": times, "stage": stage, "period": block / 44100}
+    return {"frames": len(db.offsets), "times": times, "stage": stage, "period": block / 44100,
+            "search": search}
 
 
 def report_engine(r: dict) -> None:
     period = r["period"] * 1e3
-    print(f"\nengine, one thread, follow mode, block 256 @ 44.1 kHz, DB {r['frames']} frames "
+    print(f"\nengine, one thread, follow mode, block 256 @ 44.1 kHz, DB {r['frames']} frames, "
+          f"{r['search']} search "
           f"(block period {period:.3f} ms; goal p99 < 25 % = {0.25 * period:.3f} ms)")
     print(f"{'blocks':<22}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p50/period':>12}{'p99/period':>12}")
     t, stage = r["times"], r["stage"]
@@ -98,7 +101,7 @@ def report_engine(r: dict) -> None:
     print(f"mean engine load: {mean_load:.1%} of real time")
 
 
-def jack_run(db_dir: Path, predictor: Path, *, seconds: float) -> None:
+def jack_run(db_dir: Path, predictor: Path, *, seconds: float, search: str) -> None:
     if shutil.which("jackd") is None:
         print("\nJACK run skipped: jackd is not installed (apt-get install jackd2 libportaudio2)")
         return
@@ -119,7 +122,8 @@ def jack_run(db_dir: Path, predictor: Path, *, seconds: float) -> None:
         time.sleep(1.0)
         host = subprocess.Popen([sys.executable, "-m", "demiurge.live.cli", "--db", str(db_dir),
                                  "--predictor", str(predictor), "--mode", "follow",
-                                 "--osc-port", "0"], env=env, stdout=subprocess.PIPE, text=True)
+                                 "--search", search, "--osc-port", "0"], env=env,
+                                stdout=subprocess.PIPE, text=True)
         port = None
         for line in host.stdout:
             m = re.search(r"127\.0\.0\.1:(\d+)", line)
@@ -160,7 +164,8 @@ def jack_run(db_dir: Path, predictor: Path, *, seconds: float) -> None:
         time.sleep(seconds)
         end = status()
         blocks = seconds * 44100 / 256
-        print(f"\ndemiurge-live through JACK (dummy driver, period 256), follow mode, {seconds:.0f} s "
+        print(f"\ndemiurge-live through JACK (dummy driver, period 256), follow mode, {search} "
+              f"search, {seconds:.0f} s "
               f"= {blocks:.0f} blocks: late blocks {end[5] - start[5]}, engine load "
               f"{end[6]:.1%}, reported latency {end[4]:.1f} ms")
     finally:
@@ -185,9 +190,12 @@ def main() -> int:
 
     db_dir = bench_db(args.frames)
     _, predictor = default_models()
-    report_engine(engine_times(db_dir, predictor, seconds=args.seconds, block=256))
+    for search in ("exact", "hnsw"):
+        report_engine(engine_times(db_dir, predictor, seconds=args.seconds, block=256,
+                                   search=search))
     if args.jack_seconds > 0:
-        jack_run(db_dir, predictor, seconds=args.jack_seconds)
+        for search in ("exact", "hnsw"):
+            jack_run(db_dir, predictor, seconds=args.jack_seconds, search=search)
     return 0
 
 

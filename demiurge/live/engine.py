@@ -171,6 +171,10 @@ class EngineCore(nn.Module):
         self.prime(self.history[:, :, self.history_size - n:])
 
 
+SEARCHES = ("auto", "exact", "hnsw")
+HNSW_FROM_FRAMES = 50_000  # ``auto`` uses the HNSW index from this DB size on
+
+
 class Answerer(nn.Module):
     """One DB's answer to a target frame: the sequencer's query
     (:class:`~demiurge.sequencer.query.NearestFrames`) chooses a DB frame and its playback
@@ -179,6 +183,9 @@ class Answerer(nn.Module):
 
     ``forward(Tensor[1 x F]) -> Tensor[1 x hop]``; ``last_index`` / ``last_distance`` hold the
     latest match (DB row, distance in the query's space).
+
+    :class:`IndexedAnswerer` puts the sequencer's faiss candidate search in front of the same
+    choice rules, for large DBs in the live host.
     """
 
     def __init__(self, query: nn.Module, playback: nn.Module):
@@ -190,10 +197,14 @@ class Answerer(nn.Module):
         self.last_distance = 0.0
 
     def forward(self, target: Tensor) -> Tensor:
-        rows = self.query(target)
+        rows = self.rows(target)
         self.last_index = int(rows[0])
         self.last_distance = float(self.query.distances(target, rows.view(1, 1))[0, 0])
         return self.playback.stream(rows).unsqueeze(0)
+
+    def rows(self, target: Tensor) -> Tensor:
+        """The chosen DB row for ``Tensor[1 x F]``: ``Tensor[1]`` (exact k-NN + choice)."""
+        return self.query(target)
 
     @torch.jit.ignore
     def configure(self, *, knn: int, avoid: int, continuity: float) -> None:
@@ -207,24 +218,58 @@ class Answerer(nn.Module):
 
     @torch.jit.ignore
     def with_crossfade(self, samples: int) -> "Answerer":
-        """The same DB with another crossfade length (sharing the audio and the query); the
-        new playback continues from this one's previous frame."""
+        """The same DB with another crossfade length (sharing the audio, the query and any
+        index); the new playback continues from this one's previous frame."""
         from demiurge.sequencer.playback import Playback
 
         pb = self.playback
         new = Playback(pb.audio, pb.starts + pb.hop // 2, hop_length=pb.hop, crossfade=samples)
         new.previous.copy_(pb.previous)
-        answerer = Answerer(self.query, new)
+        answerer = IndexedAnswerer(self.query, new, self.index) if \
+            isinstance(self, IndexedAnswerer) else Answerer(self.query, new)
         answerer.last_index, answerer.last_distance = self.last_index, self.last_distance
         return answerer
 
     @staticmethod
-    def build(*, db, crossfade: int) -> "Answerer":
-        """The answerer of a :class:`~demiurge.sequencer.db.DescriptorDB` (loads its audio)."""
-        from demiurge.sequencer.playback import playback_for_db
-        from demiurge.sequencer.query import index_db
+    def build(*, db, crossfade: int, search: str = "auto") -> "Answerer":
+        """The answerer of a :class:`~demiurge.sequencer.db.DescriptorDB` (loads its audio).
 
-        return Answerer(index_db(db), playback_for_db(db, crossfade=crossfade))
+        ``search``: ``exact`` (the sequencer's exact k-NN), ``hnsw`` (its faiss HNSW
+        candidates, approximate, much faster on large DBs; needs ``demiurge[faiss]``), or
+        ``auto`` (HNSW from :data:`HNSW_FROM_FRAMES` frames on when faiss is installed).
+        """
+        from demiurge.sequencer.playback import playback_for_db
+        from demiurge.sequencer.query import FaissSearch, index_db
+
+        if search not in SEARCHES:
+            raise DemiurgeError(f"unknown search {search!r}; choose one of {', '.join(SEARCHES)}")
+        query = index_db(db)
+        if search == "auto":
+            try:
+                import faiss  # noqa: F401
+                search = "hnsw" if len(db) >= HNSW_FROM_FRAMES else "exact"
+            except ImportError:
+                search = "exact"
+        playback = playback_for_db(db, crossfade=crossfade)
+        if search == "exact":
+            return Answerer(query, playback)
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query per hop: threads only add overhead
+        return IndexedAnswerer(query, playback, FaissSearch(query, hnsw=True))
+
+
+class IndexedAnswerer(Answerer):
+    """An :class:`Answerer` whose candidates come from a faiss index
+    (:class:`~demiurge.sequencer.query.FaissSearch`, approximate HNSW), re-ranked exactly and
+    chosen by the same rules. Eager only: a scripted engine uses :class:`Answerer`."""
+
+    def __init__(self, query: nn.Module, playback: nn.Module, index: Any):
+        super().__init__(query, playback)
+        self.index = index
+
+    def rows(self, target: Tensor) -> Tensor:
+        return self.index(target)
 
 
 def _divisors_hint(hop: int) -> str:

@@ -32,13 +32,15 @@ class Host:
         device: sounddevice device (number or name), None for the default.
         cushion: blocks the engine thread has to answer each block (adds ``cushion * block``
             samples of latency).
+        search: nearest-frame search for DBs loaded later (``auto``, ``exact``, ``hnsw``).
         notify: sends a message to the client (``notify(address, args)``): load results,
             errors found off the OSC thread.
     """
 
     def __init__(self, engine: Engine, *, device: Optional[str] = None, cushion: int = 2,
-                 notify: Notify = lambda address, args: None):
+                 search: str = "auto", notify: Notify = lambda address, args: None):
         self.engine = engine
+        self.search = search
         self.notify = notify
         self.exchange = BlockExchange(block=engine.block, cushion=cushion)
         self.engine_thread = EngineThread(self.exchange, engine.process,
@@ -94,7 +96,8 @@ class Host:
         _must_exist(path, "descriptor DB")
         xfade = float(self.engine.params["xfade"])
         self._background("db", path,
-                         lambda: self.engine.swap_db(load_db(path, crossfade_ms=xfade)))
+                         lambda: self.engine.swap_db(load_db(path, crossfade_ms=xfade,
+                                                             search=self.search)))
 
     def load_predictor(self, path: str) -> None:
         from demiurge.live.loading import load_forecaster

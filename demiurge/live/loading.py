@@ -43,10 +43,11 @@ class LoadedDB:
         return self.files[int(self.file_rows[row])]
 
 
-def load_db(path: str | os.PathLike, *,
-            crossfade_ms: float = PARAMS_BY_NAME["xfade"].default) -> LoadedDB:
+def load_db(path: str | os.PathLike, *, crossfade_ms: float = PARAMS_BY_NAME["xfade"].default,
+            search: str = "auto") -> LoadedDB:
     """Open a descriptor DB and load the audio of every file it describes; the playback
-    crossfades for ``crossfade_ms`` milliseconds (at most one hop)."""
+    crossfades for ``crossfade_ms`` milliseconds (at most one hop); ``search`` picks the
+    nearest-frame search (see :meth:`demiurge.live.engine.Answerer.build`)."""
     from demiurge.live.engine import Answerer
     from demiurge.sequencer.db import DescriptorDB
 
@@ -54,7 +55,7 @@ def load_db(path: str | os.PathLike, *,
     cfg = db.config
     crossfade = min(int(round(crossfade_ms * 1e-3 * cfg.sample_rate / 2)) * 2, cfg.hop_length)
     return LoadedDB(path=Path(path), config=cfg,
-                    answerer=Answerer.build(db=db, crossfade=crossfade),
+                    answerer=Answerer.build(db=db, crossfade=crossfade, search=search),
                     file_rows=np.array(db.file_index), offsets=np.array(db.sample),
                     files=[str(db.audio_path(i)) for i in range(len(db.files))])
 
