@@ -162,7 +162,7 @@ class EngineThread:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        self.realtime = _realtime_priority()
+        self.realtime = realtime_priority(5)
         ex = self.exchange
         while not self._stop:
             ex.wake.wait(timeout=0.05)
@@ -186,15 +186,28 @@ class EngineThread:
                     time.sleep(self.period / 4)
 
 
-def _realtime_priority(priority: int = 5) -> bool:
+def realtime_priority(priority: int) -> bool:
     """Ask for round-robin real-time scheduling for the calling thread (below JACK's own
     threads), as audio applications do, so other processes cannot starve the engine. Needs
-    the right to (root, or an rtprio limit); without it the thread stays as it is."""
+    the right to (root, or an rtprio limit); without it the thread stays as it is.
+
+    The host's other Python threads (OSC, events, the main thread) take priority 1: they
+    only sleep or answer briefly, but a thread preempted while it holds the GIL would stall
+    the engine and the audio callback behind it."""
     try:
         os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(priority))
         return True
     except (AttributeError, OSError):
         return False
+
+
+def normal_priority() -> None:
+    """Back to ordinary scheduling for the calling thread (threads inherit their creator's
+    real-time priority; slow background work must not keep it)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
 
 
 def import_sounddevice():
@@ -306,6 +319,7 @@ class Recorder:
         self._thread.start()
 
     def _run(self) -> None:
+        normal_priority()
         ring = self.exchange.recording
         buf = np.zeros(ring.blocks.shape[1], dtype=np.float32)
         while True:

@@ -65,8 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="demiurge-live: %(message)s",
-                        stream=sys.stderr)
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("demiurge-live: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     try:
         return run(args)
     except DemiurgeError as exc:
@@ -126,6 +129,7 @@ def render(engine, input_file: str, output_file: str) -> int:
 
 
 def serve(engine, args: argparse.Namespace) -> int:
+    from demiurge.live.audio import realtime_priority
     from demiurge.live.host import Host
     from demiurge.live.osc import OscServer
 
@@ -135,6 +139,7 @@ def serve(engine, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     server.start()
+    realtime_priority(1)  # the main thread too: see realtime_priority
     try:
         host.start()
         print(f"demiurge-live: listening for OSC on 127.0.0.1:{server.port}, mode "

@@ -16,7 +16,8 @@ from typing import Callable, List, Optional
 import numpy as np
 
 from demiurge.errors import DemiurgeError
-from demiurge.live.audio import AudioIO, BlockExchange, EngineThread, Recorder
+from demiurge.live.audio import (AudioIO, BlockExchange, EngineThread, Recorder,
+                                 normal_priority)
 from demiurge.live.engine import Engine
 
 log = logging.getLogger("demiurge.live")
@@ -121,6 +122,7 @@ class Host:
 
     def _background(self, what: str, path: str, work: Callable[[], None]) -> None:
         def run():
+            normal_priority()
             try:
                 work()
             except DemiurgeError as exc:

@@ -23,6 +23,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import ThreadingOSCUDPServer
 
 from demiurge.errors import DemiurgeError
+from demiurge.live.audio import realtime_priority
 from demiurge.live.params import (COMMANDS_BY_NAME, PARAMS_BY_NAME, PREFIX, MessageError,
                                   help_messages)
 
@@ -96,8 +97,7 @@ class OscServer:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
-        for target, name in ((self.server.serve_forever, "demiurge-osc"),
-                             (self._pump, "demiurge-osc-events")):
+        for target, name in ((self._serve, "demiurge-osc"), (self._pump, "demiurge-osc-events")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -172,8 +172,13 @@ class OscServer:
         """For the host: a message to the latest client (load results, background errors)."""
         self.send(address, args)
 
+    def _serve(self) -> None:
+        realtime_priority(1)
+        self.server.serve_forever()
+
     def _pump(self) -> None:
         """Deliver per-frame match events and report an engine failure, off the audio path."""
+        realtime_priority(1)
         engine_thread = self.host.engine_thread
         reported = None
         while not self._stop.wait(self.event_interval):
