@@ -59,6 +59,7 @@ def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int,
     import torch
 
     from demiurge.data.audio import load_audio
+    from demiurge.live.audio import normal_priority, realtime_priority
     from demiurge.live.engine import Engine
     from demiurge.live.loading import load_db, load_forecaster
 
@@ -77,14 +78,16 @@ def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int,
     cpu = np.empty(n // block)
     stage = np.zeros(n // block, int)  # 1: describe + forecast, 2: query + playback, 0: neither
     core = engine.core
+    realtime = realtime_priority(5)  # as the live engine thread runs, when allowed
     for k, i in enumerate(range(0, n, block)):
         hops, answers = core.hops_seen, core.answers
         c0, t0 = time.thread_time(), time.perf_counter()
         engine.process(audio[i:i + block])
         times[k], cpu[k] = time.perf_counter() - t0, time.thread_time() - c0
         stage[k] = 1 if core.hops_seen != hops else (2 if core.answers != answers else 0)
+    normal_priority()
     return {"frames": len(db.offsets), "times": times, "cpu": cpu, "stage": stage,
-            "period": block / 44100, "search": search}
+            "period": block / 44100, "search": search, "realtime": realtime}
 
 
 def report_engine(r: dict) -> None:
@@ -93,7 +96,8 @@ def report_engine(r: dict) -> None:
           f"{r['search']} search (block period {period:.3f} ms; goal p99 < 25 % = "
           f"{0.25 * period:.3f} ms)")
     print("wall: time per block as the engine thread sees it (includes being preempted on a "
-          "busy machine); cpu: the thread's own CPU time")
+          "busy machine); cpu: the thread's own CPU time; real-time priority "
+          + ("granted" if r["realtime"] else "not granted"))
     print(f"{'blocks':<22}{'':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'p50/period':>12}"
           f"{'p99/period':>12}")
     stage = r["stage"]

@@ -397,6 +397,10 @@ class Engine:
             raise DemiurgeError(f"{db.path}: its descriptors ({_config_text(db.config)}) differ "
                                 f"from the running engine's ({_config_text(self.db.config)}); "
                                 "describe it with the same settings or restart with --db")
+        wanted = int(self.params["knn"]) + int(self.params["avoid"])
+        if wanted > db.answerer.n_frames:
+            raise DemiurgeError(f"{db.path} has {db.answerer.n_frames} frames, fewer than knn + "
+                                f"avoid ({wanted}); lower them first")
         db.answerer.configure(**self._query_settings())
 
         def switch():
