@@ -227,3 +227,13 @@ def test_bad_mel_settings_are_clear_errors(kw, message):
 def test_unknown_setting_in_a_stored_config_is_a_clear_error():
     with pytest.raises(DemiurgeError, match="unknown MFCCConfig setting"):
         MFCCConfig.from_dict({"hop": 512})
+
+
+def test_long_signals_are_analysed_in_chunks_with_the_same_result():
+    y = torch.from_numpy(signal(2.0))[None]
+    d = Descriptors().eval()
+    with torch.no_grad():
+        whole = d(y)
+        d.chunk_frames = 7  # 87 frames in 13 chunks
+        chunked = d(y)
+    torch.testing.assert_close(chunked, whole, rtol=0, atol=2e-4)

@@ -42,7 +42,7 @@ def test_search_is_exact_against_brute_force(metric, standardize, k):
     x[1500] = x[17] = x[2999]  # ties: the same frame three times
     q = (rng.standard_normal((40, 39)) * 20).astype(np.float32)
     q[0] = x[2999]
-    m = module(x, metric=metric, standardize=standardize, block_elements=5000)  # many blocks
+    m = module(x, metric=metric, standardize=standardize, block_rows=1000)  # many blocks
     d, rows = m.search(torch.from_numpy(q), k)
     ref_d, ref_rows = brute(x, q, metric=metric, standardize=standardize, k=k)
     np.testing.assert_array_equal(rows.numpy(), ref_rows)
@@ -67,10 +67,20 @@ def test_many_exact_ties_on_an_integer_grid():
     rng = np.random.default_rng(2)
     x = rng.integers(-2, 3, size=(5000, 4)).astype(np.float32)  # 625 points, each ~8 times
     q = rng.integers(-2, 3, size=(30, 4)).astype(np.float32)
-    d, rows = module(x, standardize=False, block_elements=4096).search(torch.from_numpy(q), 12)
+    m = module(x, standardize=False, block_rows=700)
     ref_d, ref_rows = brute(x, q, metric="euclidean", standardize=False, k=12)
-    np.testing.assert_array_equal(rows.numpy(), ref_rows)
-    np.testing.assert_array_equal(d.numpy(), ref_d)
+    for rerank_rows in (1 << 17, 64):  # all queries re-ranked at once, or one by one
+        m.rerank_rows = rerank_rows
+        d, rows = m.search(torch.from_numpy(q), 12)
+        np.testing.assert_array_equal(rows.numpy(), ref_rows)
+        np.testing.assert_array_equal(d.numpy(), ref_d)
+
+
+def test_a_db_full_of_identical_frames_answers_the_lowest_rows():
+    x = np.zeros((20000, 39), np.float32)  # e.g. silence: every frame at the dB floor
+    x[::1000] = 1.0
+    d, rows = module(x, standardize=False).search(torch.zeros(2, 39), 3)
+    assert rows.tolist() == [[1, 2, 3], [1, 2, 3]] and d.abs().max() == 0
 
 
 def line_db():

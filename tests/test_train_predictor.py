@@ -226,3 +226,31 @@ def test_each_model_beats_both_baselines_on_the_demo_corpus(model, demo_db, tmp_
     assert e["files"] == 3 and e["windows"] > 1000
     assert e["model_mse"] < 0.7 * e["persistence_mse"], e
     assert e["model_mse"] < 0.7 * e["mean_mse"], e
+
+
+def test_interrupted_run_saves_latest_and_resumes_exactly(make_descriptor_db, tmp_path,
+                                                          monkeypatch, capsys):
+    import demiurge.train.predictor as trainer
+
+    db = make_descriptor_db("db", n_files=4, frames=40)
+    straight, broken = tmp_path / "straight", tmp_path / "broken"
+    assert _train(db, straight, "transformer-encoder", 9) == 0
+    real_loss, calls = trainer.training_loss, []
+
+    def interrupt_at_step_5(*args):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real_loss(*args)
+
+    monkeypatch.setattr(trainer, "training_loss", interrupt_at_step_5)
+    assert _train(db, broken, "transformer-encoder", 9) == 130
+    assert "interrupted at step 4: latest checkpoint saved" in capsys.readouterr().out
+    latest = _manifest(broken)["checkpoints"]["latest"]
+    assert latest["step"] == 4 and latest["metric"] is None
+    monkeypatch.setattr(trainer, "training_loss", real_loss)
+    assert main(["train", "predictor", "--resume", "-o", str(broken)]) == 0
+    a = torch.load(straight / "checkpoints/best.pt", weights_only=False)
+    b = torch.load(broken / "checkpoints/best.pt", weights_only=False)
+    assert a["step"] == b["step"] and a["metric"] == pytest.approx(b["metric"], rel=1e-5)
+    assert all(torch.allclose(a["model"][k], b["model"][k], atol=1e-6) for k in a["model"])

@@ -82,19 +82,21 @@ class Descriptors(nn.Module):
     # ------------------------------------------------------------------ shared pieces
     def static(self, frames: Tensor) -> Tensor:
         """``Tensor[B x F x n_fft]`` audio frames -> ``Tensor[B x n_mfcc x F]`` MFCC."""
-        power = spectral.power_spectrum(frames, self.window)
-        mel = torch.matmul(power, self.mel_basis_t)
-        return torch.matmul(torch.log10(torch.clamp(mel, min=self.floor_power)),
-                            self.dct_t).transpose(1, 2)
+        b, f = frames.shape[0], frames.shape[1]
+        power = spectral.power_spectrum(frames, self.window).reshape(b * f, -1)
+        mel = torch.mm(power, self.mel_basis_t)  # 2-D products: less overhead per hop
+        mfcc = torch.mm(torch.log10(torch.clamp(mel, min=self.floor_power)), self.dct_t)
+        return mfcc.reshape(b, f, self.n_mfcc).transpose(1, 2)
 
     def with_deltas(self, padded_static: Tensor) -> Tensor:
         """``Tensor[B x n_mfcc x F + 2W]`` (W = delta_width // 2, edges already padded) ->
         ``Tensor[B x n_features x F]``: static frames followed by each delta order."""
         w = self.half_width
         windows = padded_static.unfold(2, 2 * w + 1, 1)  # [B x C x F x width]
-        feats = torch.matmul(windows, self.delta_t)      # [B x C x F x (1 + orders)]
-        b, c, f = feats.shape[0], feats.shape[1], feats.shape[2]
-        return feats.permute(0, 3, 1, 2).reshape(b, c * (1 + self.delta_orders), f)
+        b, c, f = windows.shape[0], windows.shape[1], windows.shape[2]
+        feats = torch.mm(windows.reshape(b * c * f, 2 * w + 1), self.delta_t)
+        k = 1 + self.delta_orders
+        return feats.reshape(b, c, f, k).permute(0, 3, 1, 2).reshape(b, c * k, f)
 
     # ------------------------------------------------------------------ offline
     def forward(self, audio: Tensor) -> Tensor:

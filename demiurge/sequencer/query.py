@@ -53,7 +53,7 @@ class NearestFrames(nn.Module):
 
     def __init__(self, features: Tensor, next_row: Tensor, *, standardize: bool = True,
                  metric: str = "euclidean", k: int = 1, avoid_repeats: int = 0,
-                 continuity: float = 0.0, block_elements: int = 1 << 22, query_chunk: int = 256):
+                 continuity: float = 0.0, block_rows: int = 32768, query_chunk: int = 256):
         super().__init__()
         if metric not in METRICS:
             raise DemiurgeError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
@@ -81,18 +81,22 @@ class NearestFrames(nn.Module):
         self.k = k
         self.avoid_repeats = avoid_repeats
         self.continuity = float(continuity)
-        self.block_elements = block_elements
+        self.block_rows = max(32, block_rows // 32 * 32)  # DB rows scored per product
         self.query_chunk = query_chunk
         self.n_features = int(features.shape[1])
         self.register_buffer("mean", mean)
         self.register_buffer("inv_std", 1.0 / std)
         points = self._space((x - mean) / std).float()
         sq = points.double().square().sum(1)
-        # Rows [x, |x|^2]: a query row [-2 q, 1] scores every frame with one matrix product.
-        self.register_buffer("scored", torch.cat([points, sq.float().unsqueeze(1)], 1).contiguous())
-        self.register_buffer("points", points.contiguous())
+        # Columns [x, |x|^2] (feature-major: blocks of frames are contiguous per feature): a
+        # query row [-2 q, 1] scores a block of frames with one matrix product.
+        self.register_buffer("scored_t",
+                             torch.cat([points, sq.float().unsqueeze(1)], 1).t().contiguous())
+        # Tensor[N x F]: the frames in search space (a view of scored_t, no copy).
+        self.register_buffer("points", self.scored_t[: self.n_features].t())
         self.max_norm = float(sq.max().sqrt())
-        self.group = 32  # rows per group screened by their smallest score
+        self.group = 32  # rows per group screened by their smallest score (divides block_rows)
+        self.rerank_rows = 1 << 17  # candidate rows re-ranked in float64 per pass
         # Relative rounding bound of a float32 score over F features (see _search_chunk).
         self.roundoff = (self.n_features + 4) * _UNIT_ROUNDOFF
         self.register_buffer("next_row", next_row.long().contiguous())
@@ -118,7 +122,8 @@ class NearestFrames(nn.Module):
 
     def _exact_sq(self, q: Tensor, rows: Tensor) -> Tensor:
         """Squared distances in float64: ``q Tensor[Q x F]``, ``rows Tensor[Q x C]``."""
-        pts = self.points.index_select(0, rows.reshape(-1)).reshape(rows.shape[0], rows.shape[1], -1)
+        pts = self.scored_t[: self.n_features].index_select(1, rows.reshape(-1))
+        pts = pts.t().reshape(rows.shape[0], rows.shape[1], self.n_features)
         return (pts.double() - q.double().unsqueeze(1)).square().sum(2)
 
     # ------------------------------------------------------------------ exact k-NN
@@ -131,7 +136,7 @@ class NearestFrames(nn.Module):
         """
         if queries.dim() != 2 or queries.shape[1] != self.n_features:
             raise ValueError("queries must be Tensor[Q x n_features]")
-        if k < 1 or k > self.points.shape[0]:
+        if k < 1 or k > self.scored_t.shape[1]:
             raise ValueError("k must be between 1 and the number of DB frames")
         q = self.transform(queries)
         dists: List[Tensor] = []
@@ -143,27 +148,22 @@ class NearestFrames(nn.Module):
         return torch.cat(dists), torch.cat(rows)
 
     def _search_chunk(self, q: Tensor, k: int) -> Tuple[Tensor, Tensor]:
-        n = self.points.shape[0]
+        n = self.scored_t.shape[1]
         g = self.group
         nq = q.shape[0]
-        # DB rows per block: a [chunk x rows] score matrix of about block_elements floats.
-        block_rows = max(64 * g, self.block_elements // nq // g * g)
+        block_rows = self.block_rows
         q_scored = torch.cat([-2.0 * q, torch.ones(nq, 1, device=q.device)], 1)
         group_min: List[Tensor] = []
-        group_first: List[Tensor] = []  # first row of each group
-        group_stride: List[Tensor] = []  # distance between the rows of each group
         for start in range(0, n, block_rows):
             stop = min(start + block_rows, n)
-            s = torch.matmul(self.scored[start:stop], q_scored.t())  # [rows x Q]
+            s = torch.matmul(q_scored, self.scored_t[:, start:stop])  # [Q x rows]
             pad = (g - (stop - start) % g) % g
             if pad > 0:
-                s = torch.nn.functional.pad(s.t(), [0, pad], value=float("inf")).t()
+                s = torch.cat([s, torch.full([nq, pad], float("inf"), device=q.device)], 1)
             # Group j of the block holds rows start + j + i * stride, i < g (the minimum runs
             # across contiguous memory, which vectorises well).
-            stride = s.shape[0] // g
-            group_min.append(s.reshape(g, stride, nq).amin(0).t())
-            group_first.append(torch.arange(start, start + stride, device=q.device))
-            group_stride.append(torch.full([stride], stride, dtype=torch.long, device=q.device))
+            stride = s.shape[1] // g
+            group_min.append(s.reshape(nq, g, stride).amin(1))
         mins = torch.cat(group_min, dim=1)  # [Q x groups]: smallest score of each group of rows
         n_groups = mins.shape[1]
         # The k-th smallest group minimum bounds the k-th smallest score from above; any row
@@ -172,19 +172,40 @@ class NearestFrames(nn.Module):
         eps = self.roundoff * (2.0 * self.max_norm ** 2 + 4.0 * qn * self.max_norm)
         if k < n_groups:
             kth = torch.topk(mins, k, dim=1, largest=False).values[:, k - 1].double()
-            count = int((mins.double() <= (kth + 2.0 * eps).unsqueeze(1)).sum(1).max())
+            counts = (mins.double() <= (kth + 2.0 * eps).unsqueeze(1)).sum(1)
         else:
-            count = n_groups
+            counts = torch.full([nq], n_groups, dtype=torch.long, device=q.device)
+        # Re-rank a few queries at a time, so that many tied frames (e.g. silence) in the DB
+        # cannot blow up memory: about RERANK_ROWS candidate rows per pass.
+        per_pass = max(1, self.rerank_rows // (g * int(counts.max())))
+        dists: List[Tensor] = []
+        rows: List[Tensor] = []
+        for s in range(0, nq, per_pass):
+            e = min(s + per_pass, nq)
+            d, r = self._rerank(q[s:e], mins[s:e], int(counts[s:e].max()), k, block_rows)
+            dists.append(d)
+            rows.append(r)
+        return torch.cat(dists), torch.cat(rows)
+
+    def _rerank(self, q: Tensor, mins: Tensor, count: int, k: int,
+                block_rows: int) -> Tuple[Tensor, Tensor]:
+        """Exact k-NN among the ``count`` groups with the smallest minima of each query."""
+        n = self.scored_t.shape[1]
+        g = self.group
         groups = torch.topk(mins, count, dim=1, largest=False).indices
-        first = torch.cat(group_first)[groups]
-        stride = torch.cat(group_stride)[groups]
+        # Group -> (block, j): rows block * block_rows + j + i * stride (shorter last block).
+        per_block = block_rows // g
+        last = (n - 1) // block_rows
+        block = torch.div(groups, per_block, rounding_mode="floor")
+        first = block * block_rows + groups - block * per_block
+        stride = torch.where(block == last, (n - last * block_rows + g - 1) // g, per_block)
         cand = (first.unsqueeze(2) + stride.unsqueeze(2) * torch.arange(g, device=q.device)
-                ).reshape(nq, -1)
+                ).reshape(q.shape[0], -1)
         valid = cand < n
         cand = cand.clamp(max=n - 1)
         exact = self._exact_sq(q, cand)
         exact = torch.where(valid, exact, torch.full_like(exact, float("inf")))
-        # Exact re-ranking, ties to the lower row.
+        # Ties to the lower row: order by row, then stably by distance.
         order = torch.sort(cand, dim=1, stable=True).indices
         exact = exact.gather(1, order)
         cand = cand.gather(1, order)
@@ -273,9 +294,9 @@ class FaissSearch:
             raise DemiurgeError("faiss is not installed; `pip install demiurge[faiss]` or "
                                 "drop the faiss option to use exact search") from None
         self.frames = frames
-        dim = frames.points.shape[1]
+        dim = frames.n_features
         self.index = faiss.IndexHNSWFlat(dim, 32) if hnsw else faiss.IndexFlatL2(dim)
-        self.index.add(frames.points.numpy())
+        self.index.add(np.ascontiguousarray(frames.points.numpy()))
 
     def search(self, queries: Tensor, k: int) -> Tuple[Tensor, Tensor]:
         """Same contract as :meth:`NearestFrames.search`."""

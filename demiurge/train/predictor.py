@@ -25,8 +25,8 @@ from __future__ import annotations
 import argparse
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -158,17 +158,6 @@ def forecast_mse(model: Optional[nn.Module], data: Windows, indices: Tensor, *, 
 
 
 # ---------------------------------------------------------------------------- training
-@dataclass
-class Settings:
-    values: Dict[str, Any]
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
 def resolve_settings(given: Dict[str, Any], *, stored: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """Fill unset options from the stored config (resume) or the defaults; on resume refuse
     options that would change the model or data."""
@@ -199,15 +188,32 @@ def pick_device(name: str) -> torch.device:
 
 def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume: bool = False,
                     max_steps: Optional[int] = None, val_every: Optional[int] = None,
-                    device: Optional[str] = None, log: Callable[[str], None] = print,
-                    progress: bool = True, **options: Any) -> Run:
+                    device: Optional[str] = None, threads: Optional[int] = 1,
+                    log: Callable[[str], None] = print, progress: bool = True,
+                    **options: Any) -> Run:
     """Train (or, with ``resume``, continue) a predictor run in ``out``; return the run.
 
     ``options`` are the :data:`SETTINGS` (``model``, ``window_size``, ...); unset ones take the
     defaults, or on resume the stored values. ``max_steps`` is the total step count to reach
     (default 2000); ``val_every`` (default 200) and ``device`` (default ``auto``) may change
-    on resume, and default to the stored values then.
+    on resume, and default to the stored values then. ``threads`` sets torch's CPU threads
+    while training (1 by default: these small models train fastest on one thread; ``None``
+    keeps torch's setting).
     """
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        if threads < 1:
+            raise DemiurgeError(f"--threads must be at least 1, not {threads}")
+        torch.set_num_threads(threads)
+    try:
+        return _train(out=out, db=db, resume=resume, max_steps=max_steps, val_every=val_every,
+                      device=device, log=log, progress=progress, options=options)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
+           options: Dict[str, Any]) -> Run:
     unknown = set(options) - set(SETTINGS)
     if unknown:
         raise TypeError(f"unknown options {sorted(unknown)}")
@@ -223,7 +229,7 @@ def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume:
     elif db is None:
         raise DemiurgeError("--db is required: the descriptor DB to train on "
                             "(make one with `demiurge describe AUDIO_DIR -o DB_DIR`)")
-    s = Settings(resolve_settings(options, stored=stored))
+    s = SimpleNamespace(**resolve_settings(options, stored=stored))
     previous = stored or {}
     max_steps = max_steps if max_steps is not None else previous.get("max_steps", 2000)
     val_every = val_every if val_every is not None else previous.get("val_every", 200)
@@ -260,11 +266,11 @@ def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume:
     val_indices = val.evenly(MAX_VAL_WINDOWS)
 
     # ---- run directory
-    hyper = {k: s.values[k] for k in HYPERPARAMETERS[s.model]}
+    hyper = {k: getattr(s, k) for k in HYPERPARAMETERS[s.model]}
     model_config = {"model": s.model, "n_features": descriptors.n_features,
                     "window_size": s.window_size, "forecast_size": s.forecast_size,
                     "hyperparameters": hyper, "mfcc_config": descriptors.config.to_dict()}
-    config = dict(s.values, db=str(Path(db).resolve()), n_features=descriptors.n_features,
+    config = dict(vars(s), db=str(Path(db).resolve()), n_features=descriptors.n_features,
                   mfcc_config=descriptors.config.to_dict(), max_steps=max_steps,
                   val_every=val_every, device=device)
     if stored is None:
@@ -301,10 +307,11 @@ def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume:
         log(f"resuming run {run.id} at step {step}, epoch {epoch}")
     stats = {"mean": mean.tolist(), "std": std.tolist()}
 
-    def checkpoint(val_mse: float) -> None:
+    def checkpoint(val_mse: Optional[float]) -> None:
         nonlocal best
-        is_best = val_mse < best
-        best = min(best, val_mse)
+        is_best = val_mse is not None and val_mse < best
+        if is_best:
+            best = val_mse
         run.save_checkpoint({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
                              "model_config": model_config, "stats": stats,
                              "order_state": epoch_state, "position": position, "best": best},
@@ -319,6 +326,8 @@ def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume:
     epoch_state = order.get_state()
     perm = torch.randperm(len(train), generator=order)
     started, steps_done, running = time.perf_counter(), 0, None
+    if step >= max_steps:
+        log(f"the run is already at step {step} (--max-steps {max_steps}); evaluating only")
     try:
         while step < max_steps:
             if position >= len(perm):
@@ -327,12 +336,12 @@ def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume:
                 epoch_state = order.get_state()
                 perm = torch.randperm(len(train), generator=order)
             batch = train.batch(perm[position:position + s.batch_size]).to(dev)
-            position += s.batch_size
             loss = training_loss(model, batch, s.window_size)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
+            position += s.batch_size
             step += 1
             steps_done += 1
             value = loss.item()
@@ -345,6 +354,13 @@ def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume:
                 errors = forecast_mse(model, val, val_indices, window_size=s.window_size, device=dev)
                 logger.log({"val/mse": errors["model"]}, step=step)
                 checkpoint(errors["model"])
+    except KeyboardInterrupt:
+        bar.close()
+        checkpoint(None)
+        logger.close()
+        log(f"interrupted at step {step}: latest checkpoint saved in {run.path}; "
+            "continue with --resume")
+        raise
     finally:
         bar.close()
     elapsed = time.perf_counter() - started
@@ -420,9 +436,6 @@ def register(train_subparsers) -> None:
 
 def _main(args: argparse.Namespace) -> int:
     options = {name: getattr(args, name) for name in SETTINGS}
-    if args.threads < 1:
-        raise DemiurgeError(f"--threads must be at least 1, not {args.threads}")
-    torch.set_num_threads(args.threads)
     train_predictor(out=args.out, db=args.db, resume=args.resume, max_steps=args.max_steps,
-                    val_every=args.val_every, device=args.device, **options)
+                    val_every=args.val_every, device=args.device, threads=args.threads, **options)
     return 0
