@@ -109,7 +109,7 @@ def test_every_parameter_is_set_and_echoed(live):
     ("/demiurge/seed", ["/no/such.wav"], "no such file or folder"),
     ("/demiurge/record", ["/no/such/folder/x.wav"], "does not exist"),
     ("/demiurge/record/stop", [], "not recording"),
-    ("/demiurge/start", [], "cannot open the audio device"),
+    ("/demiurge/start", [], "audio device"),  # no such device here (or no PortAudio)
 ])
 def test_bad_messages_are_answered_and_the_engine_keeps_going(live, address, args, problem):
     engine, _, _, client = live

@@ -216,7 +216,7 @@ def import_sounddevice():
         import sounddevice as sd
     except OSError as exc:
         raise DemiurgeError(
-            f"cannot use the sound card: {exc}; install PortAudio "
+            f"cannot use the audio device: {exc}; install PortAudio "
             "(apt-get install libportaudio2) or render files with --input-file/--output-file"
         ) from None
     return sd
