@@ -47,13 +47,15 @@ def jack_server():
     try:
         yield name
     finally:
-        _terminate_portaudio()
-        proc.terminate()
         try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            _terminate_portaudio()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)
