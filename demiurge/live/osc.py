@@ -132,7 +132,7 @@ class OscServer:
             elif name in COMMANDS_BY_NAME:
                 self._commands[name](COMMANDS_BY_NAME[name].coerce(args), to)
             else:
-                near = difflib.get_close_matches(address, KNOWN, n=1)
+                near = difflib.get_close_matches(address, KNOWN, n=1, cutoff=0.8)
                 hint = f"; did you mean {near[0]}?" if near else f"; send {PREFIX}/help for the list"
                 raise MessageError(f"unknown address{hint}")
         except (MessageError, DemiurgeError) as exc:
