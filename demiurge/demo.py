@@ -75,7 +75,7 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
         log(f"predictor run {predictor_run} exists; reusing it (delete it to retrain)")
     else:
         train_predictor(out=predictor_run, db=out / "db-recorded", model=model,
-                        max_steps=predictor_steps, log=log)
+                        max_steps=predictor_steps, export=False, log=log)
     artifacts.append(("predictor run", predictor_run))
 
     stage(f"5/6 predict {length} frames after each recording, render")
@@ -87,20 +87,18 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
         render(predictions, db_dir, wav, log=log)
         artifacts.append((f"rendered forecast, segments from the {name} audio", wav))
 
-    stage("6/6 export to nn~")
-    runs = [predictor_run]
-    exported = []
-    for run_dir in runs:
-        exported += export_run(run_dir, out / "export")
+    stage("6/6 export to nn~ (names the patches in patches/ load)")
+    exported = export_run(predictor_run, out / "export", name="predictor")
     if synthesis:
         vocoder = next(iter(sorted((out / "synthesis").glob("runs/vocoder*"))), None)
         unagan = next(iter(sorted((out / "synthesis").glob("runs/unagan*"))), None)
         if vocoder is not None:
-            exported += export_run(vocoder, out / "export")
+            exported += export_run(vocoder, out / "export", name="vocoder")
             if unagan is not None:
-                exported += export_run(unagan, out / "export", vocoder=vocoder)
+                exported += export_run(unagan, out / "export", vocoder=vocoder, name="unagan")
     for path in exported:
-        artifacts.append(("nn~ module" if path.suffix == ".ts" else "model card", path))
+        artifacts.append(("nn~ module", path))
+        artifacts.append(("its model card", path.with_suffix(".json")))
 
     log(f"\n== done in {time.perf_counter() - started:.0f} s. Everything is in {out}:")
     width = max(len(what) for what, _ in artifacts)

@@ -59,6 +59,18 @@ class _ListParams(_NoParams):
         self.forward_params = [1, 1, 1, 1]
 
 
+class _GhostMethod(_Protocol):
+    """`forward` is fine, but `ghost` is listed without `ghost_params`: nn~ skips it."""
+
+    @torch.jit.export
+    def get_methods(self) -> List[str]:
+        return ["forward", "ghost"]
+
+    @torch.jit.export
+    def ghost(self, x: Tensor) -> Tensor:
+        return x
+
+
 class _ShortOutput(_Protocol):
     def forward(self, x: Tensor) -> Tensor:
         return x[:, :, : x.shape[2] // 2]
@@ -105,9 +117,20 @@ class _NoGetMethods(nn.Module):
         super().__init__()
         self.register_buffer("forward_params", torch.tensor([1, 1, 1, 1]))
         self.register_buffer("envelope_params", torch.tensor([1, 256, 1, 256]))
+        self.sign = -1.0
+        self.register_buffer("sign_params", torch.tensor([2]))
 
     def forward(self, x: Tensor) -> Tensor:
-        return -x
+        return self.sign * x
+
+    @torch.jit.export
+    def get_sign(self) -> Tuple[float]:
+        return (self.sign,)
+
+    @torch.jit.export
+    def set_sign(self, value: float) -> int:
+        self.sign = value
+        return 0
 
     @torch.jit.export
     def envelope(self, x: Tensor) -> Tensor:
@@ -119,6 +142,7 @@ def test_host_decimates_and_holds_like_nn_tilde(tmp_path):
     host = NNHost(_save(_NoGetMethods(), tmp_path / "old.ts"))
     assert sorted(host.methods) == ["envelope", "forward"]      # get_methods fallback
     assert host.highest_ratio == 256
+    assert host.attributes == {"sign": [2]}                     # get_attributes fallback
     x = torch.arange(1024, dtype=torch.float32).reshape(1, 1, 1024)
     y = host.perform("envelope", x)
     expected = torch.arange(255, 1024, 256, dtype=torch.float32).repeat_interleave(256)
@@ -140,13 +164,14 @@ def test_check_passes_a_good_file_and_reports(tmp_path, capsys):
 @pytest.mark.parametrize("module, message", [
     (_NoParams(), "`forward_params` is missing"),
     (_ListParams(), "`forward_params` is a list, not a tensor"),
+    (_GhostMethod(), "`ghost_params` is missing, so nn~ does not find `ghost`"),
     (_ShortOutput(), "model output size is not consistent, expected 2048 samples, got 1024"),
     (_Float64(), "returns float64; nn~ needs float32"),
     (_Raises(), "method `forward` raised at buffer size"),
     (_SetterNone(), "`set_gain` returned None, not an int"),
     (_ChannelsMixed(), "nn~ does not notice"),
     (_BareGetter(), "`get_gain` returned a float"),
-], ids=["missing-params", "list-params", "wrong-length", "float64", "raises", "setter-none",
+], ids=["missing-params", "list-params", "one-method-without-params", "wrong-length", "float64", "raises", "setter-none",
         "channel-mismatch", "bare-getter"])
 def test_check_rejects_each_malformed_kind(tmp_path, capsys, module, message):
     path = _save(module, tmp_path / "bad.ts")

@@ -105,3 +105,20 @@ def test_export_errors_are_one_clear_line(tmp_path, monkeypatch, capsys):
     Run.create(tmp_path / "other", kind="mystery", config={})
     assert main(["export", str(tmp_path / "other")]) == 2
     assert "is a mystery run; demiurge can export" in capsys.readouterr().err
+
+
+def test_export_finished_run_logs_instead_of_raising(tmp_path):
+    from demiurge.plugin.from_runs import export_finished_run
+    from demiurge.train.run import Run
+
+    lines = []
+    run = make_predictor_run(tmp_path / "done", "lstm")
+    paths = export_finished_run(run, log=lines.append)
+    assert paths == [run.path / "export" / "done.ts"] and paths[0].exists()
+    assert lines == [f"nn~ model: {paths[0]} (card: {paths[0].with_suffix('.json')})"]
+    empty = Run.create(tmp_path / "empty", kind="predictor", config={})
+    assert export_finished_run(empty, log=lines.append) == []
+    assert "has no checkpoint yet" in lines[-1]
+    unagan = Run.create(tmp_path / "una", kind="unagan", config={})
+    assert export_finished_run(unagan, log=lines.append) == []
+    assert "--vocoder VOCODER_RUN" in lines[-1]

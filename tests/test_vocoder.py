@@ -47,9 +47,11 @@ def test_each_arch_trains_and_reloads(arch, tmp_path, make_wav):
 def test_resume_continues_counters_and_new_run_is_refused(tmp_path, make_wav, capsys):
     audio = write_corpus(make_wav)
     run_dir = tmp_path / "run"
-    assert main(vocoder_args(audio, run_dir)) == 0
+    with_wandb = [a for a in vocoder_args(audio, run_dir) if a != "--no-wandb"]
+    assert main(with_wandb) == 0
     first = Run.open(run_dir)
     assert first.manifest["checkpoints"]["latest"]["step"] == 2
+    assert list((run_dir / "wandb").glob(f"offline-run-*-{first.id}"))  # offline wandb run named by the id
 
     assert main(vocoder_args(audio, run_dir, steps=4)) == 2
     assert "already holds a run; pass --resume" in capsys.readouterr().err
@@ -77,7 +79,9 @@ def test_original_layers_train_but_do_not_stream(tmp_path, make_wav):
 def test_centred_mel_is_stored_with_the_run(tmp_path, make_wav):
     audio = write_corpus(make_wav)
     run_dir = tmp_path / "run"
-    assert main(vocoder_args(audio, run_dir, extra=["--mel-padding", "center"])) == 0
+    threads = torch.get_num_threads()
+    assert main(vocoder_args(audio, run_dir, extra=["--mel-padding", "center", "--threads", "3"])) == 0
+    assert torch.get_num_threads() == threads  # --threads applies to the training only
     _, mel_config, _, _ = load_vocoder(run_dir)
     assert mel_config.padding == "center"
     best_sample_matches_reload(run_dir)

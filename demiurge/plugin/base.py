@@ -22,6 +22,7 @@ setter of each attribute themselves (TorchScript needs them spelled out);
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -72,6 +73,21 @@ class AttributeSpec:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
+def _resolved_annotations(klass: type) -> Dict[str, Any]:
+    """A class's own annotations with string annotations (``from __future__ import
+    annotations``) evaluated in its module, as TorchScript needs real types."""
+    namespace = dict(vars(sys.modules[klass.__module__]))
+    out = {}
+    for name, value in klass.__dict__.get("__annotations__", {}).items():
+        if isinstance(value, str):
+            try:
+                value = eval(value, namespace)  # noqa: S307 - the class's own source
+            except Exception:
+                pass
+        out[name] = value
+    return out
+
+
 def _is_power_of_two(n: int) -> bool:
     return n >= 1 and (n & (n - 1)) == 0
 
@@ -86,7 +102,11 @@ class NNModule(nn.Module):
     def __init_subclass__(cls, **kwargs):
         # Keep the base's TorchScript annotations when a subclass declares its own.
         super().__init_subclass__(**kwargs)
-        cls.__annotations__ = {**NNModule.__annotations__, **cls.__dict__.get("__annotations__", {})}
+        merged = dict(NNModule.__annotations__)
+        for klass in reversed(cls.__mro__):
+            if issubclass(klass, NNModule) and klass is not NNModule:
+                merged.update(_resolved_annotations(klass))
+        cls.__annotations__ = merged
         ignored = list(getattr(cls, "__jit_ignored_attributes__", []))
         cls.__jit_ignored_attributes__ = sorted(set(ignored) | set(NNModule.__jit_ignored_attributes__))
 

@@ -42,6 +42,10 @@ def register(subparsers) -> None:
     check.add_argument("--strict", action="store_true",
                        help="also require what demiurge exports promise: batch > 1, outputs "
                             "independent of the buffer size, finite output, range-checking setters")
+    check.add_argument("--torch", metavar="PYTHON", dest="other_torch",
+                       help="also load and play the files with this Python's torch (e.g. one with "
+                            "torch==2.5.1, the libtorch of nn~ v1.6.0: `make torch251` builds "
+                            ".venv-torch251/bin/python) and compare every method's output")
     check.set_defaults(func=_check)
 
 
@@ -73,4 +77,9 @@ def _check(args: argparse.Namespace) -> int:
             print(f"{path}: OK for nn~")
     if failed:
         raise DemiurgeError(" | ".join(failed))
+    if args.other_torch:
+        from demiurge.plugin.other_torch import compare_in_other_torch
+
+        version = compare_in_other_torch(args.other_torch, args.files)
+        print(f"every method of {len(args.files)} file(s) plays identically in torch {version}")
     return 0

@@ -130,3 +130,25 @@ def export_runs(refs: Sequence[str], out_dir: str | os.PathLike, *, vocoder: Opt
     for ref in refs:
         written += export_run(ref, out_dir, vocoder=vocoder, checkpoint=checkpoint, name=name)
     return written
+
+
+def export_finished_run(run: Run, *, vocoder: str | os.PathLike | Run | None = None,
+                        log: Callable[[str], None] = print) -> List[Path]:
+    """What a trainer calls when a run ends (or on request during training): export the best
+    checkpoint into ``<run>/export/`` so the run is playable in nn~ at once.
+
+    An export problem never spoils the training: it is logged (with what to do) and nothing
+    is returned. A UNAGAN run without ``vocoder`` is skipped with a hint.
+    """
+    if run.kind.startswith("unagan") and vocoder is None:
+        log(f"nn~ export: UNAGAN makes mels; export it with a vocoder: demiurge export "
+            f"{run.path} --vocoder VOCODER_RUN")
+        return []
+    try:
+        paths = export_run(run, run.path / "export", vocoder=vocoder)
+    except DemiurgeError as exc:
+        log(f"nn~ export of {run.path} failed: {exc}")
+        return []
+    for path in paths:
+        log(f"nn~ model: {path} (card: {path.with_suffix('.json')})")
+    return paths

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -58,6 +59,14 @@ def _jit_load(path: Path, extra_files: Optional[Dict[str, Any]] = None) -> torch
         return torch.jit.load(str(path), map_location="cpu", _extra_files=extra_files)
 
 
+def _attribute_names(model: torch.jit.ScriptModule) -> List[str]:
+    """The module's own attributes (buffers and plain values; not methods), as nn~ iterates
+    them: read from TorchScript's module dump, which is the one listing Python exposes."""
+    dump = model._c.dump_to_str(False, True, False)
+    block = dump.split("\n  attributes {\n", 1)[-1].split("\n  }\n", 1)[0]
+    return re.findall(r"^    ([A-Za-z_]\w*) = ", block, flags=re.MULTILINE)
+
+
 def load_card(path: Path) -> Optional[Dict[str, Any]]:
     """The model card embedded in a ``.ts`` by ``demiurge export`` (None for other files)."""
     extra = {CARD_NAME: ""}
@@ -71,13 +80,14 @@ def load_card(path: Path) -> Optional[Dict[str, Any]]:
 class NNHost:
     """One nn~ object holding its own copy of a model file (as each nn~ object does).
 
-    ``warnings`` collects what nn~ tolerates but a user should know (e.g. a listed method that
-    nn~ skips). Methods that nn~ cannot use are left out of :attr:`methods`.
+    ``problems`` lists what nn~ passes over without failing the load but a user would hit (a
+    listed method without a usable ``_params`` tensor, an attribute without one); such methods
+    are left out of :attr:`methods`, as nn~ leaves them out.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.warnings: List[str] = []
+        self.problems: List[str] = []
         if not self.path.is_file():
             raise HostError("no such file; nn~ would print \"could not find file\"")
         try:
@@ -89,7 +99,7 @@ class NNHost:
         self.model.eval()
         self.methods = self._discover_methods()
         if not self.methods:
-            reasons = "; ".join(self.warnings) or "none has a `<method>_params` tensor"
+            reasons = "; ".join(self.problems) or "none has a `<method>_params` tensor"
             raise HostError(f"no usable method ({reasons}); nn~ would play silence")
         self.highest_ratio = max(max(m.in_ratio, m.out_ratio) for m in self.methods.values())
         self.attributes = self._discover_attributes()
@@ -99,12 +109,12 @@ class NNHost:
         """``<name>_params`` as nn~ reads it (``toTensor()``), or None if nn~ could not."""
         attr = f"{name}_params"
         if not hasattr(self.model, attr):
-            self.warnings.append(f"`{attr}` is missing, so nn~ does not find `{name}` "
+            self.problems.append(f"`{attr}` is missing, so nn~ does not find `{name}` "
                                  "(register it as an int64 tensor buffer)")
             return None
         value = getattr(self.model, attr)
         if not isinstance(value, torch.Tensor):
-            self.warnings.append(f"`{attr}` is a {type(value).__name__}, not a tensor: nn~ reads "
+            self.problems.append(f"`{attr}` is a {type(value).__name__}, not a tensor: nn~ reads "
                                  f"it with toTensor() and does not find `{name}` "
                                  "(register it with register_buffer(torch.tensor([...])))")
             return None
@@ -122,16 +132,16 @@ class NNHost:
             if params is None:
                 continue
             if len(params) < 4:
-                self.warnings.append(f"`{name}_params` has {len(params)} values; nn~ needs "
+                self.problems.append(f"`{name}_params` has {len(params)} values; nn~ needs "
                                      "[in_channels, in_ratio, out_channels, out_ratio]")
                 continue
             if not hasattr(self.model, name):
-                self.warnings.append(f"`{name}` is listed by get_methods() but not compiled "
+                self.problems.append(f"`{name}` is listed by get_methods() but not compiled "
                                      "(mark it @torch.jit.export)")
                 continue
             in_ch, in_ratio, out_ch, out_ratio = params[:4]
             if min(in_ch, in_ratio, out_ch, out_ratio) < 1:
-                self.warnings.append(f"`{name}_params` = {params[:4]} has a value below 1")
+                self.problems.append(f"`{name}_params` = {params[:4]} has a value below 1")
                 continue
             methods[name] = Method(name, in_ch, in_ratio, out_ch, out_ratio)
         return methods
@@ -140,13 +150,13 @@ class NNHost:
         try:
             names = [n for n in self.model.get_attributes() if n != "none"]
         except Exception:
-            names = [n for n in dir(self.model) if hasattr(self.model, f"{n}_params")
-                     and not hasattr(self.model, n + "_input_labels")]
+            attrs = _attribute_names(self.model)
+            names = [n for n in attrs if f"{n}_params" in attrs]
         attributes = {}
         for name in names:
             params = getattr(self.model, f"{name}_params", None)
             if not isinstance(params, torch.Tensor):
-                self.warnings.append(f"attribute `{name}` has no `{name}_params` tensor; nn~ "
+                self.problems.append(f"attribute `{name}` has no `{name}_params` tensor; nn~ "
                                      "cannot set it (\"parameters to set attribute not found\")")
                 continue
             attributes[name] = [int(v) for v in params.flatten().tolist()]
@@ -321,7 +331,8 @@ def check_file(path: str | Path, *, bufsizes: Sequence[int] = (0, 2048, 4096),
         report.errors.append(str(exc))
         return report
     report.highest_ratio = host.highest_ratio
-    (report.errors if strict else report.warnings).extend(host.warnings)
+    # A listed method or attribute nn~ cannot use: the user gets silence or a failed `set`.
+    report.errors.extend(host.problems)
     card_methods = {m["name"]: m for m in card["methods"]} if card else {}
     sizes = sorted({host.bufsize_for(b) for b in bufsizes})
 
@@ -356,7 +367,7 @@ def check_file(path: str | Path, *, bufsizes: Sequence[int] = (0, 2048, 4096),
                            "not exact")
                     (report.errors if strict else report.warnings).append(msg)
         else:
-            _check_batch(path, name, m, host, sizes[-1], sample_rate, report, strict)
+            _check_batch(path, name, m, sizes[-1], sample_rate, report, strict)
     # nn~ calls setters on an object that has been playing: state tensors made during perform
     # are inference tensors by then.
     for name, m in host.methods.items():
@@ -368,7 +379,7 @@ def check_file(path: str | Path, *, bufsizes: Sequence[int] = (0, 2048, 4096),
     return report
 
 
-def _check_batch(path: Path, name: str, m: Method, host: NNHost, bufsize: int, sample_rate: int,
+def _check_batch(path: Path, name: str, m: Method, bufsize: int, sample_rate: int,
                  report: CheckReport, strict: bool) -> None:
     """mc.nn~ sends a batch > 1: each batch item must stream as if alone."""
     fresh, single = NNHost(path), NNHost(path)

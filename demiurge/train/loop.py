@@ -59,7 +59,8 @@ def apply_overrides(config_cls, base, changes: Optional[Mapping[str, Any]]):
 
 
 def save_mel_png(path: Path, panels: List[Tuple[str, np.ndarray]]) -> Path:
-    """Mel images (``ndarray[n_mels x F]`` each, one row per panel) as a PNG, atomically."""
+    """Mel images (``ndarray[n_mels x F]`` each, one row per panel, all on the colour scale of
+    the first) as a PNG, atomically."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -68,8 +69,9 @@ def save_mel_png(path: Path, panels: List[Tuple[str, np.ndarray]]) -> Path:
     from demiurge.fileio import atomic_path
 
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.2 * len(panels)), squeeze=False)
+    low, high = float(np.min(panels[0][1])), float(np.max(panels[0][1]))  # one colour scale
     for ax, (title, mel) in zip(axes[:, 0], panels):
-        ax.imshow(mel, origin="lower", aspect="auto", interpolation="nearest", cmap="magma")
+        ax.imshow(mel, origin="lower", aspect="auto", interpolation="nearest", cmap="magma", vmin=low, vmax=high)
         ax.set_title(title, fontsize=9)
         ax.set_ylabel("mel bin")
     axes[-1, 0].set_xlabel("frame")
@@ -95,6 +97,9 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, max_steps: int, eva
     parser.add_argument("--lr", type=float, help="learning rate (default: the paper's)")
     parser.add_argument("--device", default="auto", help="auto (cuda if present), cpu, cuda, cuda:N")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="CPU threads for torch (default 0: torch's default, one per core); 1 is "
+                             "much faster on a machine whose cores are busy with other jobs")
     parser.add_argument("--mel-padding", choices=("causal", "center"), default="causal",
                         help="mel framing: causal (streams; default) or the original's centred frames")
     parser.add_argument("--no-wandb", action="store_true", help="log to metrics.jsonl only")
@@ -110,9 +115,11 @@ class Trainer:
 
     def __init__(self, *, out: str | os.PathLike, resume: bool = False, device: str = "auto",
                  max_steps: int, eval_every: int, use_wandb: bool = True,
-                 audio: Optional[str | os.PathLike] = None, log: Callable[[str], None] = print):
+                 audio: Optional[str | os.PathLike] = None, threads: int = 0,
+                 log: Callable[[str], None] = print):
         self.out = Path(out)
         self.audio = audio
+        self.threads = threads
         self.resume = resume
         self.device_name = device
         self.max_steps = max_steps
@@ -148,6 +155,17 @@ class Trainer:
 
     # ------------------------------------------------------------------ loop
     def fit(self) -> Path:
+        """Train up to ``max_steps``; returns the run directory. With ``threads`` > 0, torch
+        uses that many CPU threads meanwhile (its setting is restored afterwards)."""
+        previous_threads = torch.get_num_threads()
+        if self.threads > 0:
+            torch.set_num_threads(self.threads)
+        try:
+            return self._fit()
+        finally:
+            torch.set_num_threads(previous_threads)
+
+    def _fit(self) -> Path:
         device = pick_device(self.device_name)
         dist = distributed.setup(device)
         if dist.enabled and device.type == "cuda":

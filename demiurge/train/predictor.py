@@ -390,6 +390,10 @@ def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
     logger.close()
     log(report(evaluation, model=s.model))
     log(f"run {run.id} in {run.path} (best checkpoint: {run.path / 'checkpoints/best.pt'})")
+    if export:
+        from demiurge.plugin.from_runs import export_finished_run
+
+        export_finished_run(run, log=log)
     return run
 
 

@@ -161,9 +161,8 @@ class UNAGANTrainer(Trainer):
         fake_mean = distributed.mean(loss_fake.detach(), self.dist)
         balance = float(train["gamma"] * real_mean - fake_mean)
         self.k = min(max(self.k + train["lambda_k"] * balance, 0.0), 1.0)
-        return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "loss_real": float(real_mean),
-                "loss_fake": float(fake_mean), "cycle": cycle.item(), "k": self.k,
-                "convergence": float(real_mean) + abs(balance)}
+        return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "convergence": float(real_mean) + abs(balance),
+                "k": self.k, "loss_real": float(real_mean), "loss_fake": float(fake_mean), "cycle": cycle.item()}
 
     def evaluate(self, step, run, logger) -> Tuple[float, Dict[str, float]]:
         generator = distributed.unwrap(self.cycle).generator
@@ -216,7 +215,7 @@ def _cli(args) -> int:
     overrides = parse_overrides(args.set, {"u": "unagan"})
     trainer = UNAGANTrainer(
         audio=args.audio, out=args.out, resume=args.resume, device=args.device, max_steps=args.max_steps,
-        eval_every=args.eval_every, use_wandb=not args.no_wandb, mel=MelConfig(padding=args.mel_padding),
+        eval_every=args.eval_every, use_wandb=not args.no_wandb, threads=args.threads, mel=MelConfig(padding=args.mel_padding),
         batch_size=args.batch_size, segment_frames=args.segment_frames, lr=args.lr, seed=args.seed,
         original_layers=args.original_layers, overrides=overrides)
     trainer.fit()

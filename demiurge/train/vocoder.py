@@ -158,17 +158,15 @@ class VocoderTrainer(Trainer):
         scores = self.discriminator(torch.cat([real, fake]))
         adv, fm = generator_losses(scores, batch, train["adversarial"])
         loss_g = adv + train["fm_weight"] * fm
-        values = {"loss_g": 0.0, "loss_d": loss_d.item(), "adversarial": adv.item(),
-                  "feature_matching": fm.item()}
-        if train["mel_weight"] > 0:
+        with torch.set_grad_enabled(train["mel_weight"] > 0):  # MelGAN only reports it
             mel_l1 = (self.logmel(fake.squeeze(1)) - mel).abs().mean()
+        if train["mel_weight"] > 0:
             loss_g = loss_g + train["mel_weight"] * mel_l1
-            values["mel_l1"] = mel_l1.item()
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
-        values["loss_g"] = loss_g.item()
-        return values
+        return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "mel_l1": mel_l1.item(),
+                "adversarial": adv.item(), "feature_matching": fm.item()}
 
     def on_epoch(self, epoch: int) -> None:
         self.sched_g.step()
@@ -224,7 +222,7 @@ def _cli(args) -> int:
     overrides = parse_overrides(args.set, {"g": "generator", "d": "discriminator"})
     trainer = VocoderTrainer(
         audio=args.audio, out=args.out, resume=args.resume, device=args.device, max_steps=args.max_steps,
-        eval_every=args.eval_every, use_wandb=not args.no_wandb, arch=args.arch,
+        eval_every=args.eval_every, use_wandb=not args.no_wandb, threads=args.threads, arch=args.arch,
         original_layers=args.original_layers, mel=MelConfig(padding=args.mel_padding),
         batch_size=args.batch_size, segment=args.segment, lr=args.lr, seed=args.seed, overrides=overrides)
     trainer.fit()

@@ -1,9 +1,10 @@
-"""Run inside the torch 2.5.1 side virtualenv (torch + numpy only, no demiurge): load each
-exported ``.ts`` as nn~ v1.6.0 does, call every method on the given inputs under
-``torch.inference_mode()``, call every setter with the current value outside it, and save the
-outputs as ``.npy`` files for the test to compare with the current torch.
+"""A standalone script for ANOTHER torch installation (torch + numpy only; it imports nothing
+from demiurge): load each ``.ts`` as nn~ does, call every method on the given inputs under
+``torch.inference_mode()``, call every setter with its current value outside it, and save the
+outputs as ``.npy`` files. :func:`demiurge.plugin.other_torch.compare_in_other_torch` writes
+the job and compares the results with the current torch.
 
-Usage: python torch251_replay.py JOB.json   (see tests/test_torch251.py for the job format)
+Usage: OTHER_PYTHON replay.py JOB.json
 """
 
 import json

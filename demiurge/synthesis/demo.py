@@ -1,0 +1,63 @@
+"""The synthesis half of ``demiurge demo``: a tiny vocoder and a tiny UNAGAN trained on a
+corpus in a few CPU minutes, then a handful of generated files (the RAW GENERATED AUDIO DB).
+
+The models are far too small and short-trained for good sound; they show the whole chain
+working. Training uses one CPU thread (robust on a machine shared with other jobs).
+Re-running reuses finished runs and an existing generated folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from demiurge.dsp import MelConfig
+from demiurge.synthesis.generate import MANIFEST, generate
+from demiurge.train.run import Run
+from demiurge.train.unagan import UNAGANTrainer
+from demiurge.train.vocoder import VocoderTrainer
+
+VOCODER_STEPS = 150
+UNAGAN_STEPS = 150
+TINY_VOCODER = {"generator": {"channels": 32},
+                "discriminator": {"msd_channels": 4, "mpd_channels": 2, "msd_max_channels": 64,
+                                  "mpd_periods": [2, 3, 5]}}
+TINY_UNAGAN = {"unagan": {"channels": 64, "d_channels": 32, "d_channels_2d": 4}}
+
+
+def _train(trainer_cls, out: Path, steps: int, log: Callable[[str], None], **kwargs) -> None:
+    if (out / "manifest.json").exists():
+        run = Run.open(out)
+        done = run.manifest["checkpoints"].get("latest", {}).get("step", 0)
+        if done >= steps:
+            log(f"reusing {run.kind} run {run.id} in {out} ({done} steps)")
+            return
+        trainer_cls(out=out, resume=True, max_steps=steps, eval_every=steps, use_wandb=False, threads=1,
+                    log=log).fit()
+        return
+    trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, use_wandb=False, threads=1, log=log,
+                **kwargs).fit()
+
+
+def run_synthesis_demo(corpus_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
+                       log: Callable[[str], None] = print, n_files: int = 8,
+                       duration: float = 4.0) -> Path:
+    """Train the tiny vocoder (``out_dir/runs/vocoder``) and UNAGAN (``out_dir/runs/unagan``) on
+    ``corpus_dir`` and generate ``n_files`` wavs into ``out_dir/raw_generated``; return that folder."""
+    out_dir = Path(out_dir)
+    runs = out_dir / "runs"
+    mel = MelConfig()
+    log(f"synthesis demo: training a tiny vocoder ({VOCODER_STEPS} steps) on {corpus_dir}")
+    _train(VocoderTrainer, runs / "vocoder", VOCODER_STEPS, log, audio=corpus_dir, arch="hifigan-rt", mel=mel,
+           batch_size=4, segment=8192, overrides=TINY_VOCODER)
+    log(f"synthesis demo: training a tiny UNAGAN ({UNAGAN_STEPS} steps)")
+    _train(UNAGANTrainer, runs / "unagan", UNAGAN_STEPS, log, audio=corpus_dir, mel=mel, batch_size=4,
+           segment_frames=128, overrides=TINY_UNAGAN)
+    raw = out_dir / "raw_generated"
+    if (raw / MANIFEST).exists():
+        log(f"reusing the generated audio in {raw}")
+        return raw
+    generate(unagan=runs / "unagan", vocoder=runs / "vocoder", n=n_files, duration=duration, out_dir=raw,
+             seed=0, log=log)
+    return raw
