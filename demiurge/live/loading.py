@@ -135,5 +135,5 @@ def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
         log(f"training the default predictor into {run_dir} (first use only)")
         train_predictor(out=run_dir, db=db_dir, max_steps=DEFAULT_PREDICTOR_STEPS,
                         val_every=DEFAULT_PREDICTOR_STEPS // 3, device="cpu", log=log,
-                        **DEFAULT_PREDICTOR)
+                        export=False, **DEFAULT_PREDICTOR)
     return db_dir, run_dir
