@@ -293,7 +293,7 @@
             560,
             22
           ],
-          "text": "horizon (frames): how far ahead the predictor's forecast is played (follow, dream); at most the predictor's forecast size"
+          "text": "horizon (frames): follow mode: how many frames ahead of the input the played forecast lies (each frame takes one hop off the latency)"
         }
       },
       {
@@ -509,7 +509,7 @@
             560,
             22
           ],
-          "text": "temperature: noise added to forecasts, in standard deviations of the DB's descriptors"
+          "text": "temperature: noise added to forecasts (follow, dream), in standard deviations of the predictor's training descriptors"
         }
       },
       {

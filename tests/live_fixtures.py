@@ -55,6 +55,21 @@ def tone_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def loudness_db(tmp_path_factory) -> Path:
+    """The mid tone, loud and 40 dB down, described with static MFCC only (no deltas)."""
+    from demiurge.data.audio import write_audio
+    from demiurge.dsp import MFCCConfig
+    from demiurge.sequencer.describe import describe_folder
+
+    root = tmp_path_factory.mktemp("loudness")
+    tone = steady_tone(TONES["mid"], 2.0)
+    write_audio(root / "audio" / "loud.wav", tone, sample_rate=SR)
+    write_audio(root / "audio" / "quiet.wav", tone * 0.01, sample_rate=SR)
+    return describe_folder(root / "audio", root / "db", config=MFCCConfig(delta_orders=0),
+                           log=lambda line: None).path
+
+
+@pytest.fixture(scope="session")
 def other_tone_db(tmp_path_factory) -> Path:
     return write_tone_db(tmp_path_factory.mktemp("tones2"), {"bass": 110.0, "treble": 3520.0})
 
@@ -67,12 +82,12 @@ def predictor_ts(tone_db, tmp_path_factory) -> Path:
     return path
 
 
-def engine_for(db_dir: Path, *, block: int = 256, **params):
+def engine_for(db_dir: Path, *, block: int = 256, search: str = "exact", **params):
     from demiurge.live.engine import Engine
     from demiurge.live.loading import load_db
 
-    return Engine(db=load_db(db_dir), forecaster=make_forecaster(db_dir), block=block,
-                  params=params)
+    return Engine(db=load_db(db_dir, search=search), forecaster=make_forecaster(db_dir),
+                  block=block, params=params)
 
 
 def tone_level(y: np.ndarray, freq: float, *, window: int = 1024, sr: int = SR) -> np.ndarray:

@@ -109,7 +109,7 @@ def test_every_parameter_is_set_and_echoed(live):
     ("/demiurge/seed", ["/no/such.wav"], "no such file or folder"),
     ("/demiurge/record", ["/no/such/folder/x.wav"], "does not exist"),
     ("/demiurge/record/stop", [], "not recording"),
-    ("/demiurge/start", [], "cannot open the audio device"),
+    ("/demiurge/start", [], "audio device"),  # no such device here (or no PortAudio)
 ])
 def test_bad_messages_are_answered_and_the_engine_keeps_going(live, address, args, problem):
     engine, _, _, client = live
@@ -150,8 +150,9 @@ def test_help_lists_every_address(live):
 
 def test_status_reply(live):
     engine, _, _, client = live
-    for _ in range(40):
-        engine.process(np.asarray(steady_tone(660.0, engine.block / 44100)))
+    tone = steady_tone(660.0, 1.0)
+    for i in range(0, 40 * engine.block, engine.block):
+        engine.process(tone[i:i + engine.block])
     client.send("/demiurge/status")
     _, args = client.one("/demiurge/status")
     status = dict(zip(STATUS_FIELDS, args))

@@ -38,7 +38,7 @@ def runs(tmp_path_factory):
     out = {"db": db, "root": root}
     for model in ("transformer-encoder", "lstm-encdec"):
         assert main(["train", "predictor", "--db", str(db.path), "--model", model,
-                     "-o", str(root / model), *TINY]) == 0
+                     "-o", str(root / model), "--no-export", *TINY]) == 0
         out[model] = root / model
     return out
 

@@ -26,9 +26,9 @@ def _no_wandb(monkeypatch):
     monkeypatch.setenv("WANDB_MODE", "disabled")
 
 
-def _train(db, out, model="lstm", steps=6, *extra):
+def _train(db, out, model="lstm", steps=6, *extra, export=False):
     return main(["train", "predictor", "--db", str(db.path), "--model", model, "--max-steps",
-                 str(steps), "-o", str(out), *TINY, *extra])
+                 str(steps), "-o", str(out), *TINY, *extra, *([] if export else ["--no-export"])])
 
 
 def _manifest(run_dir):
@@ -221,7 +221,8 @@ def test_each_model_beats_both_baselines_on_the_demo_corpus(model, demo_db, tmp_
     """Default model sizes, 300 steps (5-20 s each on one core): held-out forecasts of the
     demo corpus beat repeating the last frame and predicting the mean, by a wide margin."""
     run = train_predictor(db=demo_db.path, out=tmp_path / model, model=model, max_steps=300,
-                          val_every=100, device="cpu", progress=False, log=lambda line: None)
+                          val_every=100, device="cpu", progress=False, export=False,
+                          log=lambda line: None)
     e = run.manifest["evaluation"]
     assert e["files"] == 3 and e["windows"] > 1000
     assert e["model_mse"] < 0.7 * e["persistence_mse"], e
@@ -254,3 +255,17 @@ def test_interrupted_run_saves_latest_and_resumes_exactly(make_descriptor_db, tm
     b = torch.load(broken / "checkpoints/best.pt", weights_only=False)
     assert a["step"] == b["step"] and a["metric"] == pytest.approx(b["metric"], rel=1e-5)
     assert all(torch.allclose(a["model"][k], b["model"][k], atol=1e-6) for k in a["model"])
+
+
+def test_a_finished_run_is_exported_for_nn_tilde(make_descriptor_db, tmp_path):
+    """Training ends by exporting the best checkpoint into RUN/export/, recorded in the manifest."""
+    import torch
+
+    db = make_descriptor_db("db", n_files=4, frames=40)
+    assert _train(db, tmp_path / "run", "lstm", 4, export=True) == 0
+    ts = tmp_path / "run" / "export" / "run.ts"
+    assert ts.exists() and ts.with_suffix(".json").exists()
+    module = torch.jit.load(str(ts))
+    assert "forward" in module.get_methods() and "descriptors" in module.get_methods()
+    files = _manifest(tmp_path / "run")["files"]
+    assert any(f["path"] == "export/run.ts" for f in files.values()), files

@@ -148,6 +148,7 @@ class EngineThread:
         self.block_times: list = []  # seconds per block (kept only when ``keep_times``)
         self.keep_times = False
         self.error: Optional[BaseException] = None
+        self.realtime = False  # whether the thread got a real-time scheduling priority
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="demiurge-engine", daemon=True)
         self._in = np.zeros(exchange.block, dtype=np.float32)
@@ -161,6 +162,7 @@ class EngineThread:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        self.realtime = realtime_priority(5)
         ex = self.exchange
         while not self._stop:
             ex.wake.wait(timeout=0.05)
@@ -184,13 +186,37 @@ class EngineThread:
                     time.sleep(self.period / 4)
 
 
+def realtime_priority(priority: int) -> bool:
+    """Ask for round-robin real-time scheduling for the calling thread (below JACK's own
+    threads), as audio applications do, so other processes cannot starve the engine. Needs
+    the right to (root, or an rtprio limit); without it the thread stays as it is.
+
+    The host's other Python threads (OSC, events, the main thread) take priority 1: they
+    only sleep or answer briefly, but a thread preempted while it holds the GIL would stall
+    the engine and the audio callback behind it."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(priority))
+        return True
+    except (AttributeError, OSError):
+        return False
+
+
+def normal_priority() -> None:
+    """Back to ordinary scheduling for the calling thread (threads inherit their creator's
+    real-time priority; slow background work must not keep it)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
+
+
 def import_sounddevice():
     """sounddevice, with a clear error when PortAudio is missing."""
     try:
         import sounddevice as sd
     except OSError as exc:
         raise DemiurgeError(
-            f"cannot use the sound card: {exc}; install PortAudio "
+            f"cannot use the audio device: {exc}; install PortAudio "
             "(apt-get install libportaudio2) or render files with --input-file/--output-file"
         ) from None
     return sd
@@ -293,6 +319,7 @@ class Recorder:
         self._thread.start()
 
     def _run(self) -> None:
+        normal_priority()
         ring = self.exchange.recording
         buf = np.zeros(ring.blocks.shape[1], dtype=np.float32)
         while True:

@@ -18,6 +18,7 @@ import threading
 from typing import List, Optional
 
 from demiurge.errors import DemiurgeError
+from demiurge.live.engine import SEARCHES
 from demiurge.live.params import MODES, PARAMS_BY_NAME
 
 log = logging.getLogger("demiurge.live")
@@ -53,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cushion", type=int, default=2,
                    help="blocks the engine thread has to answer each block (more: fewer late "
                         "blocks, more latency; default %(default)s)")
+    p.add_argument("--search", choices=SEARCHES, default="auto",
+                   help="nearest-frame search: exact, hnsw (faiss, approximate, fast on large "
+                        "DBs) or auto (hnsw from 50,000 frames on when faiss is installed)")
     p.add_argument("--input-file", default=None,
                    help="render this audio file offline through the engine (no sound card)")
     p.add_argument("--output-file", default=None, help="where --input-file's render goes (wav)")
@@ -61,8 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="demiurge-live: %(message)s",
-                        stream=sys.stderr)
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("demiurge-live: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
     try:
         return run(args)
     except DemiurgeError as exc:
@@ -99,7 +106,7 @@ def build_engine(args: argparse.Namespace):
         default_db, default_predictor = default_models(log=lambda line: log.info("%s", line))
         db_path = db_path or default_db
         predictor_path = predictor_path or default_predictor
-    db = load_db(db_path)
+    db = load_db(db_path, search=args.search)
     if args.samplerate is not None and args.samplerate != db.config.sample_rate:
         raise DemiurgeError(f"--samplerate {args.samplerate} differs from the DB's "
                             f"{db.config.sample_rate} Hz ({db_path}); run the device at "
@@ -122,15 +129,17 @@ def render(engine, input_file: str, output_file: str) -> int:
 
 
 def serve(engine, args: argparse.Namespace) -> int:
+    from demiurge.live.audio import realtime_priority
     from demiurge.live.host import Host
     from demiurge.live.osc import OscServer
 
-    host = Host(engine, device=args.device, cushion=args.cushion)
+    host = Host(engine, device=args.device, cushion=args.cushion, search=args.search)
     server = OscServer(host, port=args.osc_port, reply_port=args.osc_reply_port)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     server.start()
+    realtime_priority(1)  # the main thread too: see realtime_priority
     try:
         host.start()
         print(f"demiurge-live: listening for OSC on 127.0.0.1:{server.port}, mode "

@@ -13,8 +13,11 @@ be scripted into one nn~ module with the DB inside). Per block ``Tensor[1 x B]``
 5. mixes the answer with the input (dry/wet, equal power) and applies the output gain, both
    ramped over the block.
 
-The block B must divide the hop (or be a multiple of it). The answer to hop j is played from
-the block that completes hop j+1 on, so the block-to-hop buffering costs ``hop - B`` samples.
+The block B must divide the hop (or be a multiple of it). The work of a hop is split over two
+blocks so that no block carries all of it: the block that completes a hop describes it and
+forecasts (stage 1), the next block queries and plays (stage 2), and the answer sounds from
+that block on. With B < hop the output is therefore the same for every block size, one hop
+behind the hop being analysed; with B >= hop both stages run in the same block.
 
 :class:`Engine` is the host-side wrapper (eager Python): it owns the parameters, applies
 changes between blocks, swaps in a new DB (crossfaded over one hop) or predictor, seeds
@@ -67,16 +70,19 @@ class EngineCore(nn.Module):
         self.chunk = min(self.block, hop)
         self.n_features = int(descriptors.n_features)
         self.warmup_hops = int(descriptors.latency_frames)
-        self.mode = MOSAIC
+        self.mode = 0  # index in MODES: 0 mosaic, 1 follow, 2 dream
         self.horizon = 1
         self.drywet = 1.0
         self.gain = 1.0
         self.fill = 0
-        self.pos = self.hop - self.chunk
+        self.pos = 0
+        self.pending = False  # a hop analysed, its answer due at the next chunk
         self.hops_seen = 0
+        self.answers = 0
         self.history_size = int(history)
         self.register_buffer("acc", torch.zeros(1, hop), persistent=False)
         self.register_buffer("wet", torch.zeros(1, hop), persistent=False)
+        self.register_buffer("target", torch.zeros(1, self.n_features), persistent=False)
         self.register_buffer("history", torch.zeros(1, self.n_features, self.history_size),
                              persistent=False)
         t = (torch.arange(hop, dtype=torch.float32) + 0.5) / hop
@@ -98,10 +104,13 @@ class EngineCore(nn.Module):
             seg = x[:, i * self.chunk:(i + 1) * self.chunk]
             self.acc[:, self.fill:self.fill + self.chunk] = seg
             self.fill += self.chunk
+            if self.pending:
+                self.answer_hop()  # stage 2 for the hop completed one chunk ago
             if self.fill == self.hop:
                 self.fill = 0
-                self.wet.copy_(self.hop_step(self.acc))
-                self.pos = 0
+                self.analyse_hop()  # stage 1
+                if self.chunk == self.hop:
+                    self.answer_hop()  # no later chunk in this hop: answer at once
             pieces.append(self.wet[:, self.pos:self.pos + self.chunk].clone())
             self.pos += self.chunk
         wet = torch.cat(pieces, dim=1)
@@ -112,29 +121,41 @@ class EngineCore(nn.Module):
         self._mix_state = [self.drywet, self.gain]
         return g * (torch.cos(0.5 * math.pi * dw) * x + torch.sin(0.5 * math.pi * dw) * wet)
 
-    def hop_step(self, audio: Tensor) -> Tensor:
-        """One complete hop ``Tensor[1 x hop]`` -> one hop of answer ``Tensor[1 x hop]``."""
-        frame = self.descriptors.stream(audio)  # [1 x F x 1]
+    def analyse_hop(self) -> None:
+        """Stage 1: describe the completed hop (``acc``) and choose the target frame."""
+        frame = self.descriptors.stream(self.acc)  # [1 x F x 1]
         self.hops_seen += 1
         self.history.copy_(torch.cat([self.history[:, :, 1:], frame], dim=2))
-        if self.mode == MOSAIC:
+        if self.mode == 0:  # mosaic
             self.forecaster.push(frame)
             target = frame[:, :, 0]
-        elif self.mode == FOLLOW:
+        elif self.mode == 1:  # follow
             self.forecaster.push(frame)
             target = self.forecaster.forecast(self.horizon)[:, :, self.horizon - 1]
-        else:
+        else:  # dream
             future = self.forecaster.forecast(1)
             self.forecaster.push(future)
             target = future[:, :, 0]
+        self.target.copy_(target)
+        self.pending = True
+
+    def answer_hop(self) -> None:
+        """Stage 2: query and play the target frame into ``wet`` (one hop)."""
+        self.pending = False
+        self.pos = 0
         if self.hops_seen <= self.warmup_hops:
-            return torch.zeros_like(audio)  # no real descriptor frame yet
-        out = self.answerer(target)
+            if self.switching:  # nothing playing yet: switch without a crossfade
+                self.switching = False
+                self.switched = True
+            self.wet.zero_()  # no real descriptor frame yet
+            return
+        out = self.answerer(self.target)
         if self.switching:
-            out = out * self.fade_out + self.incoming(target) * self.fade_in
+            out = out * self.fade_out + self.incoming(self.target) * self.fade_in
             self.switching = False
             self.switched = True
-        return out
+        self.wet.copy_(out)
+        self.answers += 1
 
     # ------------------------------------------------------------------ control
     @torch.jit.export
@@ -150,13 +171,105 @@ class EngineCore(nn.Module):
         self.prime(self.history[:, :, self.history_size - n:])
 
 
+SEARCHES = ("auto", "exact", "hnsw")
+HNSW_FROM_FRAMES = 50_000  # ``auto`` uses the HNSW index from this DB size on
+
+
 class Answerer(nn.Module):
-    """One DB's answer to a target frame: query the nearest frame(s), play one hop of it.
+    """One DB's answer to a target frame: the sequencer's query
+    (:class:`~demiurge.sequencer.query.NearestFrames`) chooses a DB frame and its playback
+    (:class:`~demiurge.sequencer.playback.Playback`, streaming) turns the frame into one hop
+    of audio, joined to the previous hop by an equal-power crossfade.
 
     ``forward(Tensor[1 x F]) -> Tensor[1 x hop]``; ``last_index`` / ``last_distance`` hold the
-    latest match (DB row, distance).
+    latest match (DB row, distance in the query's space).
+
+    :class:`IndexedAnswerer` puts the sequencer's faiss candidate search in front of the same
+    choice rules, for large DBs in the live host.
     """
-    # Filled in from the sequencer's query and playback modules.
+
+    def __init__(self, query: nn.Module, playback: nn.Module):
+        super().__init__()
+        self.query = query
+        self.playback = playback
+        self.n_frames = int(query.points.shape[0])
+        self.last_index = -1
+        self.last_distance = 0.0
+
+    def forward(self, target: Tensor) -> Tensor:
+        rows = self.rows(target)
+        self.last_index = int(rows[0])
+        self.last_distance = float(self.query.distances(target, rows.view(1, 1))[0, 0])
+        return self.playback.stream(rows).unsqueeze(0)
+
+    def rows(self, target: Tensor) -> Tensor:
+        """The chosen DB row for ``Tensor[1 x F]``: ``Tensor[1]`` (exact k-NN + choice)."""
+        return self.query(target)
+
+    @torch.jit.ignore
+    def configure(self, *, knn: int, avoid: int, continuity: float) -> None:
+        """Apply the query settings (between blocks). A new ``avoid`` forgets past matches."""
+        q = self.query
+        q.k = int(knn)
+        if int(avoid) != q.avoid_repeats:
+            q.avoid_repeats = int(avoid)
+            q.recent = torch.full([max(int(avoid), 1)], -1, dtype=torch.long)
+        q.continuity = float(continuity)
+
+    @torch.jit.ignore
+    def with_crossfade(self, samples: int) -> "Answerer":
+        """The same DB with another crossfade length (sharing the audio, the query and any
+        index); the new playback continues from this one's previous frame."""
+        from demiurge.sequencer.playback import Playback
+
+        pb = self.playback
+        new = Playback(pb.audio, pb.starts + pb.hop // 2, hop_length=pb.hop, crossfade=samples)
+        new.previous.copy_(pb.previous)
+        answerer = IndexedAnswerer(self.query, new, self.index) if \
+            isinstance(self, IndexedAnswerer) else Answerer(self.query, new)
+        answerer.last_index, answerer.last_distance = self.last_index, self.last_distance
+        return answerer
+
+    @staticmethod
+    def build(*, db, crossfade: int, search: str = "auto") -> "Answerer":
+        """The answerer of a :class:`~demiurge.sequencer.db.DescriptorDB` (loads its audio).
+
+        ``search``: ``exact`` (the sequencer's exact k-NN), ``hnsw`` (its faiss HNSW
+        candidates, approximate, much faster on large DBs; needs ``demiurge[faiss]``), or
+        ``auto`` (HNSW from :data:`HNSW_FROM_FRAMES` frames on when faiss is installed).
+        """
+        from demiurge.sequencer.playback import playback_for_db
+        from demiurge.sequencer.query import FaissSearch, index_db
+
+        if search not in SEARCHES:
+            raise DemiurgeError(f"unknown search {search!r}; choose one of {', '.join(SEARCHES)}")
+        query = index_db(db)
+        if search == "auto":
+            try:
+                import faiss  # noqa: F401
+                search = "hnsw" if len(db) >= HNSW_FROM_FRAMES else "exact"
+            except ImportError:
+                search = "exact"
+        playback = playback_for_db(db, crossfade=crossfade)
+        if search == "exact":
+            return Answerer(query, playback)
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query per hop: threads only add overhead
+        return IndexedAnswerer(query, playback, FaissSearch(query, hnsw=True))
+
+
+class IndexedAnswerer(Answerer):
+    """An :class:`Answerer` whose candidates come from a faiss index
+    (:class:`~demiurge.sequencer.query.FaissSearch`, approximate HNSW), re-ranked exactly and
+    chosen by the same rules. Eager only: a scripted engine uses :class:`Answerer`."""
+
+    def __init__(self, query: nn.Module, playback: nn.Module, index: Any):
+        super().__init__(query, playback)
+        self.index = index
+
+    def rows(self, target: Tensor) -> Tensor:
+        return self.index(target)
 
 
 def _divisors_hint(hop: int) -> str:
@@ -191,40 +304,50 @@ class Engine:
         self.params: Dict[str, Any] = defaults()
         self._actions: "deque" = deque()
         self.events: "deque" = deque(maxlen=1024)  # (file, offset, distance) per hop
-        self._hops_reported = 0
-        for name, value in {**self.params, **(params or {})}.items():
-            self._apply(name, value)
+        self._answers_reported = 0
+        self._incoming_db = db
         self.params.update(params or {})
+        for name, value in self.params.items():
+            self._apply(name, value)
+        self.core._mix_state = [self.core.drywet, self.core.gain]  # no ramp into the start
 
     # ------------------------------------------------------------------ engine thread
     def process(self, block: np.ndarray) -> np.ndarray:
         """``ndarray[B]`` float32 -> ``ndarray[B]`` float32 (the answer, mixed)."""
-        while self._actions:
-            self._actions.popleft()()
         with torch.inference_mode():
+            while self._actions:
+                self._actions.popleft()()
             out = self.core.process(torch.from_numpy(block).view(1, -1))
         if self.core.switched:
             self.core.answerer = self.core.incoming
             self.core.switched = False
-        if self.params["events"] and self.core.hops_seen != self._hops_reported:
+            self.db = self._incoming_db
+        if self.params["events"] and self.core.answers != self._answers_reported:
             self.events.append(self.match())
-        self._hops_reported = self.core.hops_seen
+        self._answers_reported = self.core.answers
         return out[0].numpy()
 
     def render(self, audio: np.ndarray) -> np.ndarray:
-        """Run a whole signal ``ndarray[T]`` through, block by block: ``ndarray[T']``,
-        ``T'`` = T rounded up to whole blocks (the tail is padded with silence)."""
+        """Run a whole signal ``ndarray[T]`` through, block by block: ``ndarray[T]`` (the last
+        block is padded with silence)."""
         n = -(-audio.shape[0] // self.block) * self.block
         padded = np.zeros(n, dtype=np.float32)
         padded[:audio.shape[0]] = audio
         out = np.empty_like(padded)
         for i in range(0, n, self.block):
             out[i:i + self.block] = self.process(padded[i:i + self.block])
-        return out
+        return out[:audio.shape[0]]
 
     # ------------------------------------------------------------------ control (any thread)
     def set(self, name: str, value: Any) -> None:
         """Queue a parameter change (already validated by its :class:`Param`)."""
+        if name == "xfade":
+            self.xfade_samples(float(value))
+        if name in ("knn", "avoid"):
+            total = int(value) + int(self.params["avoid" if name == "knn" else "knn"])
+            if total > self.core.answerer.n_frames:
+                raise MessageError(f"knn + avoid ({total}) exceeds the DB's "
+                                   f"{self.core.answerer.n_frames} frames")
         self.params[name] = value
         self._actions.append(lambda: self._apply(name, value))
 
@@ -243,16 +366,30 @@ class Engine:
             core.horizon = int(value)
         elif name == "temperature":
             core.forecaster.set_temperature(float(value))
-        elif name in ("knn", "avoid", "continuity", "xfade"):
+        elif name in ("knn", "avoid", "continuity"):
             for answerer in {id(core.answerer): core.answerer, id(core.incoming): core.incoming}.values():
-                answerer.configure(**self._answer_settings())
+                answerer.configure(**self._query_settings())
+        elif name == "xfade":
+            samples = self.xfade_samples(float(value))
+            if samples != core.answerer.playback.fade:
+                core.answerer = core.answerer.with_crossfade(samples)
+                if not core.switching:
+                    core.incoming = core.answerer
         elif name != "events":
             raise MessageError(f"unknown parameter {name!r}")
 
-    def _answer_settings(self) -> Dict[str, Any]:
+    def _query_settings(self) -> Dict[str, Any]:
         p = self.params
-        return dict(knn=int(p["knn"]), avoid=int(p["avoid"]), continuity=float(p["continuity"]),
-                    xfade=int(round(float(p["xfade"]) * 1e-3 * self.samplerate)))
+        return dict(knn=int(p["knn"]), avoid=int(p["avoid"]), continuity=float(p["continuity"]))
+
+    def xfade_samples(self, ms: float) -> int:
+        """Crossfade length in samples (even) for ``ms`` milliseconds; at most one hop."""
+        samples = int(round(ms * 1e-3 * self.samplerate / 2)) * 2
+        hop = self.db.config.hop_length
+        if samples > hop:
+            raise MessageError(f"xfade {ms:g} ms is longer than one hop "
+                               f"({1000 * hop / self.samplerate:.1f} ms)")
+        return samples
 
     def swap_db(self, db: "LoadedDB") -> None:
         """Crossfade to another DB (loaded off the engine thread) over the next hop."""
@@ -260,12 +397,19 @@ class Engine:
             raise DemiurgeError(f"{db.path}: its descriptors ({_config_text(db.config)}) differ "
                                 f"from the running engine's ({_config_text(self.db.config)}); "
                                 "describe it with the same settings or restart with --db")
-        db.answerer.configure(**self._answer_settings())
+        wanted = int(self.params["knn"]) + int(self.params["avoid"])
+        if wanted > db.answerer.n_frames:
+            raise DemiurgeError(f"{db.path} has {db.answerer.n_frames} frames, fewer than knn + "
+                                f"avoid ({wanted}); lower them first")
+        db.answerer.configure(**self._query_settings())
 
         def switch():
+            samples = self.xfade_samples(float(self.params["xfade"]))
+            if db.answerer.playback.fade != samples:
+                db.answerer = db.answerer.with_crossfade(samples)
             self.core.incoming = db.answerer
             self.core.switching = True
-            self.db = db
+            self._incoming_db = db
         self._actions.append(switch)
 
     def swap_predictor(self, forecaster: nn.Module) -> None:
@@ -291,13 +435,20 @@ class Engine:
     def latency_samples(self) -> int:
         """Samples from a sound at the input to the output that answers it (computed).
 
-        Buffering a hop costs ``hop - chunk``; the descriptors need ``latency_frames`` more
-        hops (their centred window and deltas); the answer to hop j starts playing one hop
-        after it, centred on the analysed frame (half a hop). A follow-mode forecast
-        ``horizon`` frames ahead anticipates by ``horizon`` hops (negative: ahead of time).
+        Frame f describes the input around sample ``f * hop``. The descriptors emit it
+        ``latency_frames`` hops later (the deltas' centred window), with the hop that ends at
+        sample ``(f + latency_frames + 1) * hop``; its answer is played from the first sample
+        of the block after the one that completes that hop (of the same block when
+        ``block >= hop``), and the matched DB frame's centre sounds half a hop plus half a
+        crossfade (the playback's ``latency_samples``) later. A follow-mode forecast ``horizon`` frames ahead
+        anticipates by ``horizon`` hops (the figure may become negative: the answer comes
+        ahead of the input). The delta features look ``latency_frames`` hops ahead, so an
+        onset can reach the answer earlier than this figure says.
         """
         core = self.core
-        lat = (core.warmup_hops + 1) * core.hop - core.chunk + core.hop // 2
+        staged = core.chunk if core.chunk < core.hop else 0  # stage 2 runs one chunk later
+        lat = (core.warmup_hops + 1) * core.hop - core.chunk + staged + core.hop // 2 + \
+            int(core.answerer.playback.latency_samples)
         if core.mode == FOLLOW:
             lat -= core.horizon * core.hop
         return int(lat)

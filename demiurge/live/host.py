@@ -8,12 +8,16 @@ and reaches the engine as one queued switch, applied between two blocks.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from pathlib import Path
 from typing import Callable, List, Optional
 
+import numpy as np
+
 from demiurge.errors import DemiurgeError
-from demiurge.live.audio import AudioIO, BlockExchange, EngineThread, Recorder
+from demiurge.live.audio import (AudioIO, BlockExchange, EngineThread, Recorder,
+                                 normal_priority)
 from demiurge.live.engine import Engine
 
 log = logging.getLogger("demiurge.live")
@@ -29,13 +33,15 @@ class Host:
         device: sounddevice device (number or name), None for the default.
         cushion: blocks the engine thread has to answer each block (adds ``cushion * block``
             samples of latency).
+        search: nearest-frame search for DBs loaded later (``auto``, ``exact``, ``hnsw``).
         notify: sends a message to the client (``notify(address, args)``): load results,
             errors found off the OSC thread.
     """
 
     def __init__(self, engine: Engine, *, device: Optional[str] = None, cushion: int = 2,
-                 notify: Notify = lambda address, args: None):
+                 search: str = "auto", notify: Notify = lambda address, args: None):
         self.engine = engine
+        self.search = search
         self.notify = notify
         self.exchange = BlockExchange(block=engine.block, cushion=cushion)
         self.engine_thread = EngineThread(self.exchange, engine.process,
@@ -50,12 +56,22 @@ class Host:
         if self.running:
             return
         if not self._thread_started:
+            self._warm_up()
+            # Let the audio callback take the GIL from the engine thread within 0.5 ms.
+            sys.setswitchinterval(5e-4)
             self.engine_thread.start()
             self._thread_started = True
         self.audio.start()
         self.running = True
         log.info("audio running: %d Hz, block %d, latency %.1f ms", self.engine.samplerate,
                  self.engine.block, self.latency_ms())
+
+    def _warm_up(self, seconds: float = 0.5) -> None:
+        """Run silence through the engine once before the stream opens: the first calls of
+        torch ops are slow, and would otherwise make the first blocks late."""
+        silence = np.zeros(self.engine.block, dtype=np.float32)
+        for _ in range(int(seconds * self.engine.samplerate / self.engine.block)):
+            self.engine.process(silence)
 
     def stop(self) -> None:
         if self.running:
@@ -79,7 +95,10 @@ class Host:
         from demiurge.live.loading import load_db
 
         _must_exist(path, "descriptor DB")
-        self._background("db", path, lambda: self.engine.swap_db(load_db(path)))
+        xfade = float(self.engine.params["xfade"])
+        self._background("db", path,
+                         lambda: self.engine.swap_db(load_db(path, crossfade_ms=xfade,
+                                                             search=self.search)))
 
     def load_predictor(self, path: str) -> None:
         from demiurge.live.loading import load_forecaster
@@ -103,6 +122,7 @@ class Host:
 
     def _background(self, what: str, path: str, work: Callable[[], None]) -> None:
         def run():
+            normal_priority()
             try:
                 work()
             except DemiurgeError as exc:

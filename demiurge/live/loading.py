@@ -20,8 +20,9 @@ from torch import nn
 from demiurge.data.audio import load_audio
 from demiurge.dsp import Descriptors, MFCCConfig
 from demiurge.errors import DemiurgeError
+from demiurge.live.params import PARAMS_BY_NAME
 
-# The embedded default predictor: small and quick to train on the demo corpus (CPU, ~1 min).
+# The embedded default predictor: small and quick to train on the demo corpus (CPU, minutes).
 DEFAULT_PREDICTOR = dict(model="lstm", window_size=10, forecast_size=4, hidden_size=64,
                          num_layers=2)
 DEFAULT_PREDICTOR_STEPS = 600
@@ -42,18 +43,20 @@ class LoadedDB:
         return self.files[int(self.file_rows[row])]
 
 
-def load_db(path: str | os.PathLike) -> LoadedDB:
-    """Open a descriptor DB and load the audio of every file it describes."""
+def load_db(path: str | os.PathLike, *, crossfade_ms: float = PARAMS_BY_NAME["xfade"].default,
+            search: str = "auto") -> LoadedDB:
+    """Open a descriptor DB and load the audio of every file it describes; the playback
+    crossfades for ``crossfade_ms`` milliseconds (at most one hop); ``search`` picks the
+    nearest-frame search (see :meth:`demiurge.live.engine.Answerer.build`)."""
     from demiurge.live.engine import Answerer
     from demiurge.sequencer.db import DescriptorDB
 
     db = DescriptorDB.open(path)
-    audio = []
-    for i in range(len(db.files)):
-        audio.append(load_audio(db.audio_path(i), sample_rate=db.config.sample_rate,
-                                allow_silent=True))
-    return LoadedDB(path=Path(path), config=db.config, answerer=Answerer.build(db=db, audio=audio),
-                    file_rows=np.asarray(db.file_index), offsets=np.asarray(db.sample),
+    cfg = db.config
+    crossfade = min(int(round(crossfade_ms * 1e-3 * cfg.sample_rate / 2)) * 2, cfg.hop_length)
+    return LoadedDB(path=Path(path), config=cfg,
+                    answerer=Answerer.build(db=db, crossfade=crossfade, search=search),
+                    file_rows=np.array(db.file_index), offsets=np.array(db.sample),
                     files=[str(db.audio_path(i)) for i in range(len(db.files))])
 
 
@@ -67,6 +70,8 @@ def load_forecaster(path: str | os.PathLike) -> nn.Module:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DemiurgeError(f"{path}: not a loadable TorchScript file ({first}); export "
                                 "the predictor again with `demiurge export`") from None
+        if not hasattr(module, "push") and hasattr(module, "forecaster"):
+            module = module.forecaster  # a predictor export for nn~ (demiurge export)
         missing = [m for m in ("push", "forecast", "reset", "set_temperature")
                    if not hasattr(module, m)]
         if missing:
@@ -101,7 +106,7 @@ def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
     """``(db_dir, predictor_run_dir)`` of the embedded default, built on first use.
 
     First use writes the demo corpus, describes it (progress bar) and trains a small
-    predictor on it (progress bar, about a minute on a laptop CPU); later uses find them in
+    predictor on it (progress bar, a few minutes on two CPU cores); later uses find them in
     :func:`cache_dir`.
     """
     from demiurge.data.demo_corpus import make_demo_corpus
@@ -130,5 +135,5 @@ def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
         log(f"training the default predictor into {run_dir} (first use only)")
         train_predictor(out=run_dir, db=db_dir, max_steps=DEFAULT_PREDICTOR_STEPS,
                         val_every=DEFAULT_PREDICTOR_STEPS // 3, device="cpu", log=log,
-                        **DEFAULT_PREDICTOR)
+                        export=False, **DEFAULT_PREDICTOR)
     return db_dir, run_dir

@@ -23,6 +23,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_server import ThreadingOSCUDPServer
 
 from demiurge.errors import DemiurgeError
+from demiurge.live.audio import realtime_priority
 from demiurge.live.params import (COMMANDS_BY_NAME, PARAMS_BY_NAME, PREFIX, MessageError,
                                   help_messages)
 
@@ -45,6 +46,13 @@ class _Dispatch(Dispatcher):
         return []
 
 
+class _Server(ThreadingOSCUDPServer):
+    """Lets every datagram through to the dispatcher, so malformed ones are answered too."""
+
+    def verify_request(self, request, client_address) -> bool:
+        return True
+
+
 class OscServer:
     """OSC control of a :class:`~demiurge.live.host.Host`.
 
@@ -63,7 +71,7 @@ class OscServer:
         self.client: Optional[Address] = None
         self.event_interval = event_interval
         try:
-            self.server = ThreadingOSCUDPServer(("127.0.0.1", port), _Dispatch(self.handle_packet))
+            self.server = _Server(("127.0.0.1", port), _Dispatch(self.handle_packet))
         except OSError as exc:
             raise DemiurgeError(f"cannot listen for OSC on 127.0.0.1:{port} ({exc.strerror}); "
                                 "choose another --osc-port") from None
@@ -89,8 +97,7 @@ class OscServer:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
-        for target, name in ((self.server.serve_forever, "demiurge-osc"),
-                             (self._pump, "demiurge-osc-events")):
+        for target, name in ((self._serve, "demiurge-osc"), (self._pump, "demiurge-osc-events")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -125,7 +132,7 @@ class OscServer:
             elif name in COMMANDS_BY_NAME:
                 self._commands[name](COMMANDS_BY_NAME[name].coerce(args), to)
             else:
-                near = difflib.get_close_matches(address, KNOWN, n=1)
+                near = difflib.get_close_matches(address, KNOWN, n=1, cutoff=0.8)
                 hint = f"; did you mean {near[0]}?" if near else f"; send {PREFIX}/help for the list"
                 raise MessageError(f"unknown address{hint}")
         except (MessageError, DemiurgeError) as exc:
@@ -165,8 +172,13 @@ class OscServer:
         """For the host: a message to the latest client (load results, background errors)."""
         self.send(address, args)
 
+    def _serve(self) -> None:
+        realtime_priority(1)
+        self.server.serve_forever()
+
     def _pump(self) -> None:
         """Deliver per-frame match events and report an engine failure, off the audio path."""
+        realtime_priority(1)
         engine_thread = self.host.engine_thread
         reported = None
         while not self._stop.wait(self.event_interval):

@@ -140,8 +140,8 @@ PARAMS: Tuple[Param, ...] = (
     Param("gain", "float", 0.0, unit="dB", minimum=-60.0, maximum=12.0,
           doc="output gain, applied with a ramp over one block"),
     Param("horizon", "int", 1, unit="frames", minimum=1, maximum=64,
-          doc="how far ahead the predictor's forecast is played (follow, dream); at most "
-              "the predictor's forecast size"),
+          doc="follow mode: how many frames ahead of the input the played forecast lies "
+              "(each frame takes one hop off the latency)"),
     Param("knn", "int", 1, minimum=1, maximum=64,
           doc="number of nearest DB frames the query chooses among"),
     Param("avoid", "int", 0, unit="frames", minimum=0, maximum=256,
@@ -149,7 +149,8 @@ PARAMS: Tuple[Param, ...] = (
     Param("continuity", "float", 0.0, minimum=0.0, maximum=1.0,
           doc="preference for continuing the previous match (the next DB frame of the same file)"),
     Param("temperature", "float", 0.0, minimum=0.0, maximum=4.0,
-          doc="noise added to forecasts, in standard deviations of the DB's descriptors"),
+          doc="noise added to forecasts (follow, dream), in standard deviations of the "
+              "predictor's training descriptors"),
     Param("xfade", "float", 10.0, unit="ms", minimum=0.0, maximum=100.0,
           doc="crossfade between consecutive matched segments (equal power)"),
     Param("events", "bool", False,

@@ -190,7 +190,7 @@ def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume:
                     max_steps: Optional[int] = None, val_every: Optional[int] = None,
                     device: Optional[str] = None, threads: Optional[int] = 1,
                     log: Callable[[str], None] = print, progress: bool = True,
-                    **options: Any) -> Run:
+                    export: bool = True, **options: Any) -> Run:
     """Train (or, with ``resume``, continue) a predictor run in ``out``; return the run.
 
     ``options`` are the :data:`SETTINGS` (``model``, ``window_size``, ...); unset ones take the
@@ -198,7 +198,8 @@ def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume:
     (default 2000); ``val_every`` (default 200) and ``device`` (default ``auto``) may change
     on resume, and default to the stored values then. ``threads`` sets torch's CPU threads
     while training (1 by default: these small models train fastest on one thread; ``None``
-    keeps torch's setting).
+    keeps torch's setting). With ``export`` the best checkpoint is exported for nn~ into
+    ``<run>/export/`` at the end.
     """
     previous_threads = torch.get_num_threads()
     if threads is not None:
@@ -206,8 +207,13 @@ def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume:
             raise DemiurgeError(f"--threads must be at least 1, not {threads}")
         torch.set_num_threads(threads)
     try:
-        return _train(out=out, db=db, resume=resume, max_steps=max_steps, val_every=val_every,
-                      device=device, log=log, progress=progress, options=options)
+        run = _train(out=out, db=db, resume=resume, max_steps=max_steps, val_every=val_every,
+                     device=device, log=log, progress=progress, options=options)
+        if export:
+            from demiurge.plugin.from_runs import export_finished_run
+
+            export_finished_run(run, log=log)
+        return run
     finally:
         torch.set_num_threads(previous_threads)
 
@@ -390,10 +396,6 @@ def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
     logger.close()
     log(report(evaluation, model=s.model))
     log(f"run {run.id} in {run.path} (best checkpoint: {run.path / 'checkpoints/best.pt'})")
-    if export:
-        from demiurge.plugin.from_runs import export_finished_run
-
-        export_finished_run(run, log=log)
     return run
 
 
@@ -435,11 +437,14 @@ def register(train_subparsers) -> None:
         flag = "--" + name.replace("_", "-")
         extra = {"choices": list(MODELS)} if name == "model" else {}
         p.add_argument(flag, type=kind, default=None, help=f"{text} (default: {default})", **extra)
+    p.add_argument("--no-export", dest="export", action="store_false",
+                   help="do not export the best checkpoint for nn~ into RUN/export/ at the end")
     p.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
     options = {name: getattr(args, name) for name in SETTINGS}
     train_predictor(out=args.out, db=args.db, resume=args.resume, max_steps=args.max_steps,
-                    val_every=args.val_every, device=args.device, threads=args.threads, **options)
+                    val_every=args.val_every, device=args.device, threads=args.threads,
+                    export=args.export, **options)
     return 0

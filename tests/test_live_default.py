@@ -1,0 +1,38 @@
+"""The embedded default: with no --db/--predictor, demiurge-live builds the demo corpus, its
+DB and a small predictor once into the cache, reuses them afterwards, and makes sound."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from demiurge.live import cli, loading
+from live_fixtures import SR, steady_tone
+
+
+@pytest.mark.slow
+def test_default_is_built_once_cached_and_plays(tmp_path, monkeypatch):
+    from demiurge.data.audio import write_audio
+    from demiurge.sequencer.db import DescriptorDB
+    from demiurge.train.run import Run
+
+    monkeypatch.setenv("DEMIURGE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(loading, "DEFAULT_PREDICTOR_STEPS", 3)  # the real one trains longer
+    said = []
+    db_dir, run_dir = loading.default_models(log=said.append)
+    assert db_dir == tmp_path / "cache" / "default" / "db"
+    assert len(DescriptorDB.open(db_dir)) > 5000
+    assert Run.open(run_dir).has_checkpoint("best")
+    assert any("first use only" in line for line in said)
+
+    again = []
+    assert loading.default_models(log=again.append) == (db_dir, run_dir)
+    assert again == []  # nothing rebuilt
+
+    src = write_audio(tmp_path / "in.wav", steady_tone(330.0, 2.0), sample_rate=SR)
+    out = tmp_path / "out.wav"
+    assert cli.main(["--mode", "follow", "--input-file", str(src),
+                     "--output-file", str(out)]) == 0
+    y, sr = sf.read(out, dtype="float32")
+    assert sr == SR and y.size == 2 * SR and np.abs(y[SR:]).max() > 0.01
