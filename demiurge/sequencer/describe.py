@@ -20,6 +20,7 @@ from tqdm import tqdm
 from demiurge.data.audio import SkipReport, iter_corpus, scan_audio
 from demiurge.dsp.config import MFCCConfig
 from demiurge.dsp.mfcc import Descriptors
+from demiurge.progress import progress_bar
 from demiurge.sequencer.db import DescriptorDB
 
 
@@ -63,7 +64,7 @@ def describe_folder(audio_dir: str | os.PathLike, db_dir: str | os.PathLike, *,
         with tqdm.external_write_mode(file=sys.stdout):
             log(line)
 
-    with tqdm(total=total, desc="describe", unit="file", file=sys.stderr) as bar:
+    with progress_bar(total=total, desc="describe", unit="file") as bar:
         def skipped(line: str) -> None:
             say(line)
             bar.update(1)

@@ -14,10 +14,10 @@ from typing import Callable, Union
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from demiurge.data.audio import write_audio
 from demiurge.errors import DemiurgeError
+from demiurge.progress import progress_bar
 from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.json_layout import ID_KEY, SAMPLE_KEY, write_layout
 from demiurge.sequencer.playback import playback_for_db
@@ -62,9 +62,10 @@ def render(predictions_db: DBLike, db: DBLike, out_wav: str | os.PathLike, *,
     hop, rate = db.config.hop_length, db.config.sample_rate
     pieces, matched = [], []
     with torch.no_grad():
-        for name, feats in tqdm(list(predictions.sequences()), desc="render", unit="sequence"):
+        for name, feats in progress_bar(list(predictions.sequences()), desc="render",
+                                        unit="sequence"):
             query.reset()
-            rows = choose(torch.from_numpy(np.ascontiguousarray(feats, dtype=np.float32)))
+            rows = choose(torch.from_numpy(np.array(feats, dtype=np.float32)))
             pieces.append(playback(rows).numpy())
             matched.append(rows.numpy())
     audio = np.concatenate(pieces)

@@ -22,6 +22,7 @@ from demiurge.data.audio import AUDIO_EXTENSIONS, write_audio
 from demiurge.errors import DemiurgeError
 from demiurge.fileio import write_json
 from demiurge.models.loading import load_unagan, load_vocoder
+from demiurge.progress import progress_bar
 
 MANIFEST = "generated.json"
 PEAK = 0.95
@@ -35,8 +36,6 @@ def generate(*, unagan: str | os.PathLike, vocoder: str | os.PathLike, n: int, d
     File i uses seed ``seed + i`` (``seed`` drawn at random when not given). Refuses an
     ``out_dir`` that already holds audio, and a UNAGAN and vocoder with different mel settings.
     """
-    from tqdm import tqdm
-
     if n < 1:
         raise DemiurgeError(f"-n must be at least 1, not {n}")
     if not duration > 0:
@@ -66,7 +65,7 @@ def generate(*, unagan: str | os.PathLike, vocoder: str | os.PathLike, n: int, d
         "normalize_peak": PEAK if normalize else None, "files": [],
     }
     paths = []
-    for i in tqdm(range(n), desc="generate", unit="file", dynamic_ncols=True):
+    for i in progress_bar(range(n), desc="generate", unit="file"):
         file_seed = seed + i
         z = torch.randn(1, g.z_channels, z_frames, generator=torch.Generator().manual_seed(file_seed))
         with torch.inference_mode():

@@ -15,22 +15,12 @@ import numpy as np
 import torch
 
 from demiurge.errors import DemiurgeError
+from demiurge.progress import progress_bar
 from demiurge.train import distributed
 from demiurge.train.corpus import AudioCorpus
+from demiurge.train.device import pick_device
 from demiurge.train.logging import RunLogger
 from demiurge.train.run import MANIFEST, Run
-
-
-def pick_device(name: str) -> torch.device:
-    """``auto`` (cuda when present, else cpu), ``cpu``, ``cuda`` or ``cuda:N``."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise DemiurgeError(f"--device {name}: no CUDA device is available here; use --device cpu")
-    try:
-        return torch.device(name)
-    except RuntimeError:
-        raise DemiurgeError(f"--device {name!r} is not a device; use auto, cpu or cuda") from None
 
 
 def parse_overrides(items: Sequence[str], sections: Mapping[str, str]) -> Dict[str, Dict[str, Any]]:
@@ -219,8 +209,6 @@ class Trainer:
 
     def _loop(self, run: Optional[Run], logger: Optional[RunLogger], corpus: AudioCorpus,
               state: Optional[Dict[str, Any]]) -> Path:
-        from tqdm import tqdm
-
         dist = self.dist
         train = self.config["train"]
         step = int(state["step"]) if state else 0
@@ -233,8 +221,8 @@ class Trainer:
             self.log(f"{self.out} is already trained for {step} steps; raise --max-steps to continue")
             return self.out
         data_rng = torch.Generator().manual_seed(train["seed"] * 1_000_003 + dist.rank * 7919 + step)
-        bar = tqdm(total=self.max_steps, initial=step, disable=not dist.main, desc=f"train {self.kind}",
-                   unit="step", dynamic_ncols=True)
+        bar = progress_bar(total=self.max_steps, initial=step, disable=not dist.main,
+                           desc=f"train {self.kind}", unit="step")
         losses: Dict[str, float] = {}
         try:
             while step < self.max_steps:

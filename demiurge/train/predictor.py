@@ -35,9 +35,11 @@ from torch import Tensor, nn
 
 from demiurge.errors import DemiurgeError
 from demiurge.fileio import atomic_path, read_json, write_json
+from demiurge.progress import progress_bar
 from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.forecast import RUN_KIND, model_from_checkpoint
 from demiurge.sequencer.predictors import HYPERPARAMETERS, MODELS, ONE_STEP, build_predictor
+from demiurge.train.device import pick_device
 from demiurge.train.logging import RunLogger
 from demiurge.train.run import Run
 
@@ -173,17 +175,6 @@ def resolve_settings(given: Dict[str, Any], *, stored: Optional[Dict[str, Any]])
             value = old
         values[name] = default if value is None else value
     return values
-
-
-def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise DemiurgeError(f"--device {name}: CUDA is not available on this machine; use cpu")
-    try:
-        return torch.device(name)
-    except RuntimeError:
-        raise DemiurgeError(f"--device {name!r} is not a device; use auto, cpu or cuda") from None
 
 
 def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume: bool = False,
@@ -324,10 +315,8 @@ def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
                             step=step, epoch=epoch, metric=val_mse, best=is_best)
 
     logger = RunLogger(run, project=WANDB_PROJECT, config=run.config)
-    from tqdm import tqdm
-
-    bar = tqdm(total=max_steps, initial=step, desc=f"train {s.model}", unit="step",
-               disable=not progress, dynamic_ncols=True)
+    bar = progress_bar(total=max_steps, initial=step, desc=f"train {s.model}", unit="step",
+                       disable=not progress)
     model.train()
     epoch_state = order.get_state()
     perm = torch.randperm(len(train), generator=order)
