@@ -1,9 +1,9 @@
 """The synthesis half of ``demiurge demo``: a tiny vocoder and a tiny UNAGAN trained on a
 corpus in a few CPU minutes, then a handful of generated files (the RAW GENERATED AUDIO DB).
 
-The models (300 steps each, about a minute and a half of one CPU core) are far too small and
-short-trained for good sound; they show the whole chain
-working. Training uses one CPU thread (robust on a machine shared with other jobs).
+The models (300 steps each, about a minute and a half of one CPU core in all) are far too
+small and short-trained for good sound; they show the whole chain working. Training uses
+one CPU thread (robust on a machine shared with other jobs).
 Re-running reuses finished runs and an existing generated folder.
 """
 
