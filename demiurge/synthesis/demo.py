@@ -1,8 +1,9 @@
 """The synthesis half of ``demiurge demo``: a tiny vocoder and a tiny UNAGAN trained on a
 corpus in a few CPU minutes, then a handful of generated files (the RAW GENERATED AUDIO DB).
 
-The models are far too small and short-trained for good sound; they show the whole chain
-working. Training uses one CPU thread (robust on a machine shared with other jobs).
+The models (300 steps each, about a minute and a half of one CPU core in all) are far too
+small and short-trained for good sound; they show the whole chain working. Training uses
+one CPU thread (robust on a machine shared with other jobs).
 Re-running reuses finished runs and an existing generated folder.
 """
 
@@ -18,8 +19,8 @@ from demiurge.train.run import Run
 from demiurge.train.unagan import UNAGANTrainer
 from demiurge.train.vocoder import VocoderTrainer
 
-VOCODER_STEPS = 150
-UNAGAN_STEPS = 150
+VOCODER_STEPS = 300
+UNAGAN_STEPS = 300
 TINY_VOCODER = {"generator": {"channels": 32},
                 "discriminator": {"msd_channels": 4, "mpd_channels": 2, "msd_max_channels": 64,
                                   "mpd_periods": [2, 3, 5]}}
