@@ -30,15 +30,20 @@ def write_corpus(make_wav, folder: str = "audio", seconds: float = 1.0) -> Path:
 
 
 def vocoder_args(audio: Path, out: Path, *, arch: str = "hifigan-rt", steps: int = 2,
-                 extra: List[str] = ()) -> List[str]:
+                 extra: List[str] = (), export: bool = False) -> List[str]:
+    """CLI arguments of a tiny vocoder run (no nn~ export at the end unless ``export``)."""
     return (["train", "vocoder", "--audio", str(audio), "-o", str(out), "--arch", arch,
              "--max-steps", str(steps), "--eval-every", "2", "--batch-size", "2", "--segment", "2048",
-             "--device", "cpu", "--no-wandb"] + TINY_VOCODER[arch] + TINY_DISCRIMINATOR + list(extra))
+             "--device", "cpu", "--no-wandb"] + TINY_VOCODER[arch] + TINY_DISCRIMINATOR + list(extra)
+            + ([] if export else ["--no-export"]))
 
 
-def unagan_args(audio: Path, out: Path, *, steps: int = 2, extra: List[str] = ()) -> List[str]:
+def unagan_args(audio: Path, out: Path, *, steps: int = 2, extra: List[str] = (),
+                export: bool = False) -> List[str]:
+    """CLI arguments of a tiny UNAGAN run (no nn~ export at the end unless ``export``)."""
     return (["train", "unagan", "--audio", str(audio), "-o", str(out), "--max-steps", str(steps),
-             "--eval-every", "2", "--device", "cpu", "--no-wandb"] + TINY_UNAGAN + list(extra))
+             "--eval-every", "2", "--device", "cpu", "--no-wandb"] + TINY_UNAGAN + list(extra)
+            + ([] if export else ["--no-export"]))
 
 
 def metrics(run: Path) -> List[dict]:

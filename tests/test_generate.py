@@ -73,3 +73,24 @@ def test_generate_refuses_bad_requests(runs, tmp_path, capsys):
         generate(unagan=runs / "unagan", vocoder=runs / "unagan", n=1, duration=1, out_dir=tmp_path / "z")
     with pytest.raises(DemiurgeError, match="no run directory or run id"):
         generate(unagan=tmp_path / "nope", vocoder=runs / "vocoder", n=1, duration=1, out_dir=tmp_path / "z")
+
+
+def test_finished_runs_export_themselves_for_nn_tilde(runs, tmp_path, capsys):
+    """A vocoder run ends with RUN/export/<run>.ts; a UNAGAN run with --vocoder exports the pair,
+    and without one it says how to export it instead."""
+    import torch
+
+    audio = runs / "audio"
+    assert main(vocoder_args(audio, tmp_path / "voc", export=True)) == 0
+    ts = tmp_path / "voc" / "export" / "voc.ts"
+    assert ts.exists() and ts.with_suffix(".json").exists()
+    assert {"forward", "encode", "decode"} <= set(torch.jit.load(str(ts)).get_methods())
+
+    assert main(unagan_args(audio, tmp_path / "gan", export=True,
+                            extra=["--vocoder", str(tmp_path / "voc")])) == 0
+    assert (tmp_path / "gan" / "export" / "gan.ts").exists()
+
+    capsys.readouterr()
+    assert main(unagan_args(audio, tmp_path / "lone", export=True)) == 0
+    assert "--vocoder" in capsys.readouterr().out
+    assert not (tmp_path / "lone" / "export").exists()

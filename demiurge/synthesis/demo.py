@@ -35,10 +35,10 @@ def _train(trainer_cls, out: Path, steps: int, log: Callable[[str], None], **kwa
             log(f"reusing {run.kind} run {run.id} in {out} ({done} steps)")
             return
         trainer_cls(out=out, resume=True, max_steps=steps, eval_every=steps, use_wandb=False, threads=1,
-                    log=log).fit()
+                    export=False, log=log).fit()
         return
-    trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, use_wandb=False, threads=1, log=log,
-                **kwargs).fit()
+    trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, use_wandb=False, threads=1,
+                export=False, log=log, **kwargs).fit()
 
 
 def run_synthesis_demo(corpus_dir: str | os.PathLike, out_dir: str | os.PathLike, *,

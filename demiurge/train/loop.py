@@ -93,6 +93,8 @@ def add_common_arguments(parser: argparse.ArgumentParser, *, max_steps: int, eva
     parser.add_argument("--mel-padding", choices=("causal", "center"), default="causal",
                         help="mel framing: causal (streams; default) or the original's centred frames")
     parser.add_argument("--no-wandb", action="store_true", help="log to metrics.jsonl only")
+    parser.add_argument("--no-export", dest="export", action="store_false",
+                        help="do not export the best checkpoint for nn~ into RUN/export/ at the end")
     parser.add_argument("--set", action="append", default=[], metavar="PREFIX.NAME=VALUE",
                         help="override one model setting, e.g. g.channels=64 (repeatable)")
 
@@ -106,8 +108,11 @@ class Trainer:
     def __init__(self, *, out: str | os.PathLike, resume: bool = False, device: str = "auto",
                  max_steps: int, eval_every: int, use_wandb: bool = True,
                  audio: Optional[str | os.PathLike] = None, threads: int = 0,
+                 export: bool = True, export_vocoder: Optional[str | os.PathLike] = None,
                  log: Callable[[str], None] = print):
         self.out = Path(out)
+        self.export = export
+        self.export_vocoder = export_vocoder
         self.audio = audio
         self.threads = threads
         self.resume = resume
@@ -258,6 +263,10 @@ class Trainer:
             bar.close()
         if run is not None:
             self.log(f"{self.kind} run {run.id}: {step} steps, best metric {best:.4f}; saved in {run.path}")
+            if self.export:
+                from demiurge.plugin.from_runs import export_finished_run
+
+                export_finished_run(run, vocoder=self.export_vocoder, log=self.log)
         return self.out
 
     def _checkpoint_state(self) -> Dict[str, Any]:

@@ -211,6 +211,9 @@ def register(train_subparsers) -> None:
     parser.add_argument("--original-layers", action="store_true",
                         help="the original non-causal layers (bidirectional GRU, centred convs, "
                              "group norm over time); such a model runs offline only")
+    parser.add_argument("--vocoder", metavar="RUN",
+                        help="vocoder run to bundle when exporting for nn~ at the end (UNAGAN "
+                             "makes mels; without a vocoder the export is skipped with a hint)")
     parser.set_defaults(func=_cli)
 
 
@@ -218,7 +221,8 @@ def _cli(args) -> int:
     overrides = parse_overrides(args.set, {"u": "unagan"})
     trainer = UNAGANTrainer(
         audio=args.audio, out=args.out, resume=args.resume, device=args.device, max_steps=args.max_steps,
-        eval_every=args.eval_every, use_wandb=not args.no_wandb, threads=args.threads, mel=MelConfig(padding=args.mel_padding),
+        eval_every=args.eval_every, use_wandb=not args.no_wandb, threads=args.threads,
+        export=args.export, export_vocoder=args.vocoder, mel=MelConfig(padding=args.mel_padding),
         batch_size=args.batch_size, segment_frames=args.segment_frames, lr=args.lr, seed=args.seed,
         original_layers=args.original_layers, overrides=overrides)
     trainer.fit()

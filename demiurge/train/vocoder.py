@@ -225,7 +225,8 @@ def _cli(args) -> int:
     overrides = parse_overrides(args.set, {"g": "generator", "d": "discriminator"})
     trainer = VocoderTrainer(
         audio=args.audio, out=args.out, resume=args.resume, device=args.device, max_steps=args.max_steps,
-        eval_every=args.eval_every, use_wandb=not args.no_wandb, threads=args.threads, arch=args.arch,
+        eval_every=args.eval_every, use_wandb=not args.no_wandb, threads=args.threads,
+        export=args.export, arch=args.arch,
         original_layers=args.original_layers, mel=MelConfig(padding=args.mel_padding),
         batch_size=args.batch_size, segment=args.segment, lr=args.lr, seed=args.seed, overrides=overrides)
     trainer.fit()
