@@ -76,6 +76,33 @@ def test_many_exact_ties_on_an_integer_grid():
         np.testing.assert_array_equal(d.numpy(), ref_d)
 
 
+def _hard_cases():
+    rng = np.random.default_rng(3)
+    spread = (rng.standard_normal((3001, 39)) * rng.uniform(0.1, 30, 39)).astype(np.float32)
+    spread[1500] = spread[17] = spread[2999]
+    far = (1000.0 + 0.01 * rng.standard_normal((2000, 39))).astype(np.float32)
+    grid = rng.integers(-2, 3, size=(5000, 4)).astype(np.float32)
+    return [(spread, (rng.standard_normal((8, 39)) * 20).astype(np.float32), dict(metric="euclidean")),
+            (spread, spread[[2999, 5, 6]], dict(metric="cosine", standardize=True)),
+            (far, (1000.0 + 0.01 * rng.standard_normal((8, 39))).astype(np.float32),
+             dict(metric="euclidean", standardize=False)),
+            (grid, rng.integers(-2, 3, size=(8, 4)).astype(np.float32),
+             dict(metric="euclidean", standardize=False))]
+
+
+@pytest.mark.parametrize("case", range(4))
+@pytest.mark.parametrize("k", [1, 7])
+def test_one_query_at_a_time_is_exact_too(case, k):
+    """The streaming path (one query per call) has its own search: same known answers."""
+    x, q, kw = _hard_cases()[case]
+    m = module(x, **kw)
+    ref_d, ref_rows = brute(x, q, metric=kw["metric"], standardize=kw.get("standardize", True), k=k)
+    for i in range(q.shape[0]):
+        d, rows = m.search(torch.from_numpy(q[i:i + 1]), k)
+        np.testing.assert_array_equal(rows.numpy()[0], ref_rows[i])
+        np.testing.assert_allclose(d.numpy()[0], ref_d[i], rtol=1e-6, atol=1e-9)
+
+
 def test_a_db_full_of_identical_frames_answers_the_lowest_rows():
     x = np.zeros((20000, 39), np.float32)  # e.g. silence: every frame at the dB floor
     x[::1000] = 1.0

@@ -139,6 +139,8 @@ class NearestFrames(nn.Module):
         if k < 1 or k > self.scored_t.shape[1]:
             raise ValueError("k must be between 1 and the number of DB frames")
         q = self.transform(queries)
+        if q.shape[0] == 1:
+            return self._search_one(q, k)
         dists: List[Tensor] = []
         rows: List[Tensor] = []
         for start in range(0, q.shape[0], self.query_chunk):
@@ -146,6 +148,24 @@ class NearestFrames(nn.Module):
             dists.append(d)
             rows.append(r)
         return torch.cat(dists), torch.cat(rows)
+
+    def _rounding_bound(self, q: Tensor) -> Tensor:
+        """``Tensor[Q]`` float64: how far a float32 score may be from the exact one."""
+        qn = q.double().square().sum(1).sqrt()
+        return self.roundoff * (2.0 * self.max_norm ** 2 + 4.0 * qn * self.max_norm)
+
+    def _search_one(self, q: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+        """One query (the streaming case): score every row with one matrix-vector product,
+        then re-rank in float64 the rows whose score lies within the rounding bound of the
+        k-th smallest. ``q Tensor[1 x F]`` in search space."""
+        q_scored = torch.cat([-2.0 * q, torch.ones(1, 1, device=q.device)], 1)
+        s = torch.matmul(q_scored, self.scored_t).squeeze(0)  # [n]
+        kth = torch.topk(s, k, largest=False).values[k - 1].double()
+        limit = kth + 2.0 * self._rounding_bound(q)[0]
+        cand = torch.nonzero(s.double() <= limit).squeeze(1).unsqueeze(0)  # rows, ascending
+        exact = self._exact_sq(q, cand)
+        best = torch.sort(exact, dim=1, stable=True).indices[:, :k]  # ties to the lower row
+        return self._finish(exact.gather(1, best)), cand.gather(1, best)
 
     def _search_chunk(self, q: Tensor, k: int) -> Tuple[Tensor, Tensor]:
         n = self.scored_t.shape[1]
@@ -168,8 +188,7 @@ class NearestFrames(nn.Module):
         n_groups = mins.shape[1]
         # The k-th smallest group minimum bounds the k-th smallest score from above; any row
         # within the rounding bound of it may be a true neighbour, so its group is re-ranked.
-        qn = q.double().square().sum(1).sqrt()
-        eps = self.roundoff * (2.0 * self.max_norm ** 2 + 4.0 * qn * self.max_norm)
+        eps = self._rounding_bound(q)
         if k < n_groups:
             kth = torch.topk(mins, k, dim=1, largest=False).values[:, k - 1].double()
             counts = (mins.double() <= (kth + 2.0 * eps).unsqueeze(1)).sum(1)
