@@ -28,18 +28,17 @@ TINY = ["--window-size", str(W), "--forecast-size", str(F), "--hidden-size", "8"
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Two tiny trained runs (one one-step, one seq2seq) on a synthetic DB."""
-    import os
-
-    os.environ["WANDB_MODE"] = "disabled"
     root = tmp_path_factory.mktemp("predict")
     entries = [(str(root / f"audio/file{i}.wav"), s)
                for i, s in enumerate(descriptor_sequences(4, 40))]
     db = DescriptorDB.write(root / "db", config=MFCCConfig(), entries=entries)
     out = {"db": db, "root": root}
-    for model in ("transformer-encoder", "lstm-encdec"):
-        assert main(["train", "predictor", "--db", str(db.path), "--model", model,
-                     "-o", str(root / model), "--no-export", *TINY]) == 0
-        out[model] = root / model
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WANDB_MODE", "disabled")
+        for model in ("transformer-encoder", "lstm-encdec"):
+            assert main(["train", "predictor", "--db", str(db.path), "--model", model,
+                         "-o", str(root / model), "--no-export", *TINY]) == 0
+            out[model] = root / model
     return out
 
 
