@@ -160,9 +160,15 @@ class NearestFrames(nn.Module):
         k-th smallest. ``q Tensor[1 x F]`` in search space."""
         q_scored = torch.cat([-2.0 * q, torch.ones(1, 1, device=q.device)], 1)
         s = torch.matmul(q_scored, self.scored_t).squeeze(0)  # [n]
-        kth = torch.topk(s, k, largest=False).values[k - 1].double()
-        limit = kth + 2.0 * self._rounding_bound(q)[0]
-        cand = torch.nonzero(s.double() <= limit).squeeze(1).unsqueeze(0)  # rows, ascending
+        # An upper bound of the k-th smallest score is all the screening needs: the k-th
+        # smallest of the minima of g interleaved groups of rows (k distinct rows).
+        n = s.shape[0]
+        g = self.group if n >= self.group * k else 1
+        mins = s[: n // g * g].reshape(g, n // g).amin(0) if g > 1 else s
+        kth = torch.topk(mins, k, largest=False).values[k - 1].double()
+        limit = (kth + 2.0 * self._rounding_bound(q)[0]).float()
+        limit = torch.nextafter(limit, torch.full_like(limit, float("inf")))  # round up
+        cand = torch.nonzero(s <= limit).squeeze(1).unsqueeze(0)  # rows, ascending
         exact = self._exact_sq(q, cand)
         best = torch.sort(exact, dim=1, stable=True).indices[:, :k]  # ties to the lower row
         return self._finish(exact.gather(1, best)), cand.gather(1, best)
