@@ -10,54 +10,50 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 
-class LeakyReLU(nn.Module):
-    def __init__(self, slope: float = 0.2):
+class Stateless(nn.Module):
+    """Base of the layers without state or delay: ``latency`` 0 and a ``reset()`` with
+    nothing to forget. ``causal`` says whether a frame depends only on the past."""
+
+    def __init__(self, *, causal: bool = True):
         super().__init__()
-        self.slope = slope
         self.latency = 0
-        self.causal = True
+        self.causal = causal
 
     @torch.jit.export
     def reset(self) -> None:
         pass
+
+
+class LeakyReLU(Stateless):
+    def __init__(self, slope: float = 0.2):
+        super().__init__()
+        self.slope = slope
 
     def forward(self, x: Tensor) -> Tensor:
         return F.leaky_relu(x, self.slope)
 
 
-class Tanh(nn.Module):
+class Tanh(Stateless):
     def __init__(self):
         super().__init__()
-        self.latency = 0
-        self.causal = True
-
-    @torch.jit.export
-    def reset(self) -> None:
-        pass
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.tanh(x)
 
 
-class Repeat(nn.Module):
+class Repeat(Stateless):
     """Nearest-neighbour upsampling in time: ``Tensor[B x C x T] -> Tensor[B x C x T * factor]``
     (``repeat_interleave``, which loads in older TorchScript runtimes; ``interpolate`` does not)."""
 
     def __init__(self, factor: int):
         super().__init__()
         self.factor = factor
-        self.latency = 0
-        self.causal = True
-
-    @torch.jit.export
-    def reset(self) -> None:
-        pass
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.repeat_interleave(x, self.factor, dim=2)
 
 
-class FrameNorm(nn.Module):
+class FrameNorm(Stateless):
     """Group normalisation of each time step on its own (over channel groups only): causal,
     so it streams. ``Tensor[B x C x T] -> Tensor[B x C x T]``."""
 
@@ -69,12 +65,6 @@ class FrameNorm(nn.Module):
         self.eps = eps
         self.weight = nn.Parameter(torch.ones(channels))
         self.bias = nn.Parameter(torch.zeros(channels))
-        self.latency = 0
-        self.causal = True
-
-    @torch.jit.export
-    def reset(self) -> None:
-        pass
 
     def forward(self, x: Tensor) -> Tensor:
         b, c, t = x.shape
@@ -85,33 +75,21 @@ class FrameNorm(nn.Module):
         return g.reshape(b, c, t) * self.weight.unsqueeze(1) + self.bias.unsqueeze(1)
 
 
-class GroupNormOverTime(nn.Module):
+class GroupNormOverTime(Stateless):
     """The originals' ``GroupNorm``: statistics over channel groups AND the whole time axis,
     so a frame depends on the future. Offline only."""
 
     def __init__(self, groups: int, channels: int):
-        super().__init__()
+        super().__init__(causal=False)
         self.norm = nn.GroupNorm(groups, channels)
-        self.latency = 0
-        self.causal = False
-
-    @torch.jit.export
-    def reset(self) -> None:
-        pass
 
     def forward(self, x: Tensor) -> Tensor:
         return self.norm(x)
 
 
-class Identity(nn.Module):
+class Identity(Stateless):
     def __init__(self):
         super().__init__()
-        self.latency = 0
-        self.causal = True
-
-    @torch.jit.export
-    def reset(self) -> None:
-        pass
 
     def forward(self, x: Tensor) -> Tensor:
         return x
