@@ -40,7 +40,7 @@ system-packages:
 setup: system-packages $(VENV)/.installed
 
 demo: setup
-	$(VENV)/bin/demiurge demo -o $(DEMO_OUT)
+	$(VENV)/bin/demiurge demo -o $(DEMO_OUT) --export-dir export
 
 test: setup torch251
 	$(PY) -m pytest -q tests

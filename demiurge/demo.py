@@ -21,11 +21,14 @@ from demiurge.errors import DemiurgeError
 
 def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
              model: str = "lstm", predictor_steps: int = 600, length: int = 215,
-             synthesis: bool = True, log: Callable[[str], None] = print) -> List[Tuple[str, Path]]:
+             synthesis: bool = True, synthesis_steps: Optional[int] = None,
+             export_dir: Optional[str | Path] = None,
+             log: Callable[[str], None] = print) -> List[Tuple[str, Path]]:
     """Run every stage into ``out``; return ``(what, path)`` for each artifact written.
 
     ``corpus`` is a folder of audio (default: the embedded demo corpus, synthesised into
-    ``out/corpus``); ``length`` is the number of frames forecast per input (215 ≈ 5 s).
+    ``out/corpus``); ``length`` is the number of frames forecast per input (215 ≈ 5 s);
+    ``export_dir`` receives the nn~ files (default ``out/export``).
     """
     from demiurge.data.demo_corpus import make_demo_corpus
     from demiurge.plugin.from_runs import export_run
@@ -54,7 +57,7 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
         from demiurge.synthesis.demo import run_synthesis_demo
 
         stage("2/6 synthesis engine: vocoder + UNAGAN training, generation")
-        generated = run_synthesis_demo(corpus, out / "synthesis", log=log)
+        generated = run_synthesis_demo(corpus, out / "synthesis", steps=synthesis_steps, log=log)
         artifacts.append(("raw generated audio", Path(generated)))
         for run_dir in sorted((out / "synthesis").glob("runs/*")):
             artifacts.append((f"{run_dir.name} run", run_dir))
@@ -88,14 +91,15 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
         artifacts.append((f"rendered forecast, segments from the {name} audio", wav))
 
     stage("6/6 export to nn~ (names the patches in patches/ load)")
-    exported = export_run(predictor_run, out / "export", name="predictor")
+    export_dir = Path(export_dir) if export_dir is not None else out / "export"
+    exported = export_run(predictor_run, export_dir, name="predictor")
     if synthesis:
         vocoder = next(iter(sorted((out / "synthesis").glob("runs/vocoder*"))), None)
         unagan = next(iter(sorted((out / "synthesis").glob("runs/unagan*"))), None)
         if vocoder is not None:
-            exported += export_run(vocoder, out / "export", name="vocoder")
+            exported += export_run(vocoder, export_dir, name="vocoder")
             if unagan is not None:
-                exported += export_run(unagan, out / "export", vocoder=vocoder, name="unagan")
+                exported += export_run(unagan, export_dir, vocoder=vocoder, name="unagan")
     for path in exported:
         artifacts.append(("nn~ module", path))
         artifacts.append(("its model card", path.with_suffix(".json")))
@@ -119,15 +123,21 @@ def register(subparsers) -> None:
                    choices=["lstm", "lstm-encdec", "transformer-encoder", "transformer"],
                    help="predictor to train (default: lstm)")
     p.add_argument("--predictor-steps", type=int, default=600, help="predictor training steps")
+    p.add_argument("--synthesis-steps", type=int,
+                   help="training steps of the tiny vocoder and UNAGAN (default: 300 each)")
     p.add_argument("--length", type=int, default=215, help="frames to forecast per input (≈ 23 ms each)")
+    p.add_argument("--export-dir", help="folder for the nn~ files (default: OUT/export; the "
+                                        "patches in patches/ load ../export/)")
     p.add_argument("--no-synthesis", dest="synthesis", action="store_false",
                    help="skip the GAN stages (render from the recorded audio only)")
     p.set_defaults(func=_main)
 
 
 def _main(args: argparse.Namespace) -> int:
-    if args.predictor_steps < 1 or args.length < 1:
-        raise DemiurgeError("--predictor-steps and --length must be at least 1")
+    if min(args.predictor_steps, args.length, args.synthesis_steps or 1) < 1:
+        raise DemiurgeError("--predictor-steps, --synthesis-steps and --length must be at least 1")
     run_demo(out=args.out, corpus=args.corpus, model=args.model,
-             predictor_steps=args.predictor_steps, length=args.length, synthesis=args.synthesis)
+             predictor_steps=args.predictor_steps, length=args.length, synthesis=args.synthesis,
+             synthesis_steps=args.synthesis_steps,
+             export_dir=args.export_dir)
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 from demiurge.dsp import MelConfig
 from demiurge.synthesis.generate import MANIFEST, generate
@@ -43,17 +43,20 @@ def _train(trainer_cls, out: Path, steps: int, log: Callable[[str], None], **kwa
 
 def run_synthesis_demo(corpus_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
                        log: Callable[[str], None] = print, n_files: int = 8,
-                       duration: float = 4.0) -> Path:
+                       duration: float = 4.0, steps: Optional[int] = None) -> Path:
     """Train the tiny vocoder (``out_dir/runs/vocoder``) and UNAGAN (``out_dir/runs/unagan``) on
-    ``corpus_dir`` and generate ``n_files`` wavs into ``out_dir/raw_generated``; return that folder."""
+    ``corpus_dir`` for ``steps`` steps each (default: the demo's own) and generate ``n_files``
+    wavs into ``out_dir/raw_generated``; return that folder."""
+    vocoder_steps = steps if steps is not None else VOCODER_STEPS
+    unagan_steps = steps if steps is not None else UNAGAN_STEPS
     out_dir = Path(out_dir)
     runs = out_dir / "runs"
     mel = MelConfig()
-    log(f"synthesis demo: training a tiny vocoder ({VOCODER_STEPS} steps) on {corpus_dir}")
-    _train(VocoderTrainer, runs / "vocoder", VOCODER_STEPS, log, audio=corpus_dir, arch="hifigan-rt", mel=mel,
+    log(f"synthesis demo: training a tiny vocoder ({vocoder_steps} steps) on {corpus_dir}")
+    _train(VocoderTrainer, runs / "vocoder", vocoder_steps, log, audio=corpus_dir, arch="hifigan-rt", mel=mel,
            batch_size=4, segment=8192, overrides=TINY_VOCODER)
-    log(f"synthesis demo: training a tiny UNAGAN ({UNAGAN_STEPS} steps)")
-    _train(UNAGANTrainer, runs / "unagan", UNAGAN_STEPS, log, audio=corpus_dir, mel=mel, batch_size=4,
+    log(f"synthesis demo: training a tiny UNAGAN ({unagan_steps} steps)")
+    _train(UNAGANTrainer, runs / "unagan", unagan_steps, log, audio=corpus_dir, mel=mel, batch_size=4,
            segment_frames=128, overrides=TINY_UNAGAN)
     raw = out_dir / "raw_generated"
     if (raw / MANIFEST).exists():
