@@ -36,3 +36,12 @@ def test_default_is_built_once_cached_and_plays(tmp_path, monkeypatch):
                      "--output-file", str(out)]) == 0
     y, sr = sf.read(out, dtype="float32")
     assert sr == SR and y.size == 2 * SR and np.abs(y[SR:]).max() > 0.01
+
+
+def test_a_bad_db_is_reported_before_the_default_is_built(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DEMIURGE_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "notadb").mkdir()
+    assert cli.main(["--db", str(tmp_path / "notadb"), "--input-file", str(tmp_path / "in.wav"),
+                     "--output-file", str(tmp_path / "out.wav")]) == 2
+    assert "not a descriptor DB" in capsys.readouterr().err
+    assert not (tmp_path / "cache").exists()  # nothing was built for the missing predictor

@@ -102,17 +102,22 @@ def build_engine(args: argparse.Namespace):
 
     torch.set_num_threads(1)
     db_path, predictor_path = args.db, args.predictor
-    if db_path is None or predictor_path is None:
+    # The user's own files first, so a mistake in them is reported before anything is built.
+    db = load_db(db_path, search=args.search) if db_path is not None else None
+    forecaster = load_forecaster(predictor_path) if predictor_path is not None else None
+    if db is None or forecaster is None:
         default_db, default_predictor = default_models(log=lambda line: log.info("%s", line))
-        db_path = db_path or default_db
-        predictor_path = predictor_path or default_predictor
-    db = load_db(db_path, search=args.search)
+        if db is None:
+            db_path = default_db
+            db = load_db(db_path, search=args.search)
+        if forecaster is None:
+            predictor_path = default_predictor
+            forecaster = load_forecaster(predictor_path)
     if args.samplerate is not None and args.samplerate != db.config.sample_rate:
         raise DemiurgeError(f"--samplerate {args.samplerate} differs from the DB's "
                             f"{db.config.sample_rate} Hz ({db_path}); run the device at "
                             f"{db.config.sample_rate} Hz or describe the audio at "
                             f"{args.samplerate} Hz")
-    forecaster = load_forecaster(predictor_path)
     log.info("DB %s (%d frames), predictor %s", db_path, len(db.offsets), predictor_path)
     return Engine(db=db, forecaster=forecaster, block=args.blocksize, params={"mode": args.mode})
 
