@@ -32,6 +32,16 @@ def scan_audio(root: str | os.PathLike) -> List[Path]:
     return files
 
 
+def find_audio(root: str | os.PathLike) -> List[Path]:
+    """:func:`scan_audio`, but a folder without any audio file is a :class:`DemiurgeError`."""
+    files = scan_audio(root)
+    if not files:
+        raise DemiurgeError(
+            f"{root}: no audio files found (looked for {', '.join(AUDIO_EXTENSIONS)}); "
+            "point to a folder with recordings")
+    return files
+
+
 def load_audio(path: str | os.PathLike, *, sample_rate: int, min_samples: int = 1,
                allow_silent: bool = False) -> np.ndarray:
     """Read ``path`` as mono float32 at ``sample_rate``: ``ndarray[T]``.
@@ -100,11 +110,7 @@ def iter_corpus(root: str | os.PathLike, *, sample_rate: int, min_samples: int =
 
     Raises :class:`DemiurgeError` if ``root`` holds no audio files at all.
     """
-    files = scan_audio(root)
-    if not files:
-        raise DemiurgeError(
-            f"{root}: no audio files found (looked for {', '.join(AUDIO_EXTENSIONS)}); "
-            "point to a folder with recordings")
+    files = find_audio(root)
     report = report if report is not None else SkipReport()
     for path in files:
         try:

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from demiurge.data.audio import SkipReport, iter_corpus, scan_audio
+from demiurge.data.audio import SkipReport, find_audio, iter_corpus
 from demiurge.dsp.config import MFCCConfig
 from demiurge.dsp.mfcc import Descriptors
 from demiurge.progress import progress_bar
@@ -54,7 +54,7 @@ def describe_folder(audio_dir: str | os.PathLike, db_dir: str | os.PathLike, *,
     from demiurge.sequencer.json_layout import export_json
 
     db_dir = Path(db_dir)
-    total = len(scan_audio(audio_dir))
+    total = len(find_audio(audio_dir))
     descriptors = Descriptors(config).eval()
     report = SkipReport()
     entries: List[Tuple[str, np.ndarray]] = []
