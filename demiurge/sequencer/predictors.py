@@ -115,7 +115,24 @@ class LSTMPredictor(nn.Module):
         return torch.cat(steps, dim=1)[:, :horizon]
 
 
-class LSTMEncoderDecoder(nn.Module):
+class Seq2Seq(nn.Module):
+    """Base of the seq2seq predictors: ``forward(context[B x W x n]) -> [B x forecast_size x n]``
+    predicts a block of frames at once; longer forecasts repeat blocks."""
+
+    @torch.jit.export
+    def rollout(self, context: Tensor, horizon: int, temperature: float = 0.0) -> Tensor:
+        """``context[B x W x n] -> Tensor[B x horizon x n]``, in blocks of ``forecast_size``."""
+        blocks = []
+        made = 0
+        while made < horizon:
+            block = _noise(self.forward(context), temperature)
+            blocks.append(block)
+            made += block.shape[1]
+            context = torch.cat([context, block], dim=1)[:, block.shape[1]:]
+        return torch.cat(blocks, dim=1)[:, :horizon]
+
+
+class LSTMEncoderDecoder(Seq2Seq):
     """Seq2seq LSTM: the encoder reads ``frames ⊕ position codes`` of the context; the
     decoder, started from the encoder's final ``(h, c)``, is fed the position codes of the
     ``forecast_size`` future steps; a Linear maps its outputs to frames (residual on the last
@@ -147,18 +164,6 @@ class LSTMEncoderDecoder(nn.Module):
         queries = queries.to(context.dtype).unsqueeze(0).expand(context.shape[0], -1, -1)
         y, _ = self.decoder(queries.contiguous(), state)
         return context[:, -1:] + self.out(y)
-
-    @torch.jit.export
-    def rollout(self, context: Tensor, horizon: int, temperature: float = 0.0) -> Tensor:
-        """``context[B x W x n] -> Tensor[B x horizon x n]``, in blocks of ``forecast_size``."""
-        blocks = []
-        made = 0
-        while made < horizon:
-            block = _noise(self.forward(context), temperature)
-            blocks.append(block)
-            made += block.shape[1]
-            context = torch.cat([context, block], dim=1)[:, block.shape[1]:]
-        return torch.cat(blocks, dim=1)[:, :horizon]
 
 
 class TransformerEncoderPredictor(nn.Module):
@@ -202,7 +207,7 @@ class TransformerEncoderPredictor(nn.Module):
         return torch.cat(steps, dim=1)
 
 
-class TransformerPredictor(nn.Module):
+class TransformerPredictor(Seq2Seq):
     """Seq2seq Transformer (``nn.Transformer``): the encoder reads ``frames ⊕ position codes``
     of the context; the decoder queries are ``zeros ⊕ position codes`` of the future steps
     under a causal mask; a Linear projects the decoder output to frames (residual on the last
@@ -239,18 +244,6 @@ class TransformerPredictor(nn.Module):
         tgt = _with_positions(zeros, context.shape[1], self.dim_pos)
         h = self.transformer(src, tgt, tgt_mask=causal_mask(self.forecast_size, context.device))
         return context[:, -1:] + self.out(h)
-
-    @torch.jit.export
-    def rollout(self, context: Tensor, horizon: int, temperature: float = 0.0) -> Tensor:
-        """``context[B x W x n] -> Tensor[B x horizon x n]``, in blocks of ``forecast_size``."""
-        blocks = []
-        made = 0
-        while made < horizon:
-            block = _noise(self.forward(context), temperature)
-            blocks.append(block)
-            made += block.shape[1]
-            context = torch.cat([context, block], dim=1)[:, block.shape[1]:]
-        return torch.cat(blocks, dim=1)[:, :horizon]
 
 
 def _check_heads(d_model: int, nhead: int, n_features: int, dim_pos: int) -> None:
