@@ -30,13 +30,9 @@ class LogMel(nn.Module):
         self.log_floor = c.log_floor
         self.causal = c.padding == "causal"
         self.register_buffer("window", spectral.hann_window(c.n_fft), persistent=False)
-        fmax = c.fmax if c.fmax is not None else c.sample_rate / 2.0
-        self.register_buffer(
-            "mel_basis_t",
-            spectral.mel_basis(sample_rate=c.sample_rate, n_fft=c.n_fft, n_mels=c.n_mels,
-                               fmin=c.fmin, fmax=fmax).t().contiguous(),
-            persistent=False,
-        )
+        self.register_buffer("mel_basis_t", spectral.mel_basis_t(
+            sample_rate=c.sample_rate, n_fft=c.n_fft, n_mels=c.n_mels, fmin=c.fmin, fmax=c.fmax),
+            persistent=False)
         self.register_buffer("audio_tail", torch.zeros(1, c.n_fft - c.hop_length), persistent=False)
 
     def frames_to_mel(self, frames: Tensor) -> Tensor:

@@ -53,13 +53,9 @@ class Descriptors(nn.Module):
         self.latency_samples = self.latency_frames * c.hop_length
 
         self.register_buffer("window", spectral.hann_window(c.n_fft), persistent=False)
-        fmax = c.fmax if c.fmax is not None else c.sample_rate / 2.0
-        self.register_buffer(
-            "mel_basis_t",
-            spectral.mel_basis(sample_rate=c.sample_rate, n_fft=c.n_fft, n_mels=c.n_mels,
-                               fmin=c.fmin, fmax=fmax).t().contiguous(),
-            persistent=False,
-        )
+        self.register_buffer("mel_basis_t", spectral.mel_basis_t(
+            sample_rate=c.sample_rate, n_fft=c.n_fft, n_mels=c.n_mels, fmin=c.fmin, fmax=c.fmax),
+            persistent=False)
         # DCT-II (ortho) with the 10 of 10 log10 folded in: MFCC = log10(mel) @ dct_t.
         self.register_buffer("dct_t",
                              (10.0 * spectral.dct_matrix(c.n_mels, c.n_mfcc)).t().contiguous(),

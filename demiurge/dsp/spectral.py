@@ -7,6 +7,7 @@ and ``torch.fft.rfft``, not ``torch.stft``): nn~ v1.6.0 ships libtorch 2.5.1.
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 import torch
@@ -18,14 +19,16 @@ def hann_window(n_fft: int) -> torch.Tensor:
     return (0.5 - 0.5 * torch.cos(2 * math.pi * n / n_fft)).float()
 
 
-def mel_basis(*, sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax) -> torch.Tensor:
-    """Slaney mel filterbank ``Tensor[n_mels x (n_fft//2 + 1)]`` (librosa's, computed once)."""
+def mel_basis_t(*, sample_rate: int, n_fft: int, n_mels: int, fmin: float,
+                fmax: Optional[float]) -> torch.Tensor:
+    """Slaney mel filterbank, transposed for ``spectrum @ basis``: ``Tensor[(n_fft//2 + 1) x
+    n_mels]`` (librosa's, computed once); ``fmax`` None means Nyquist."""
     import librosa
 
     basis = librosa.filters.mel(
-        sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=False, norm="slaney"
-    )
-    return torch.from_numpy(np.ascontiguousarray(basis, dtype=np.float32))
+        sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=fmin,
+        fmax=fmax if fmax is not None else sample_rate / 2.0, htk=False, norm="slaney")
+    return torch.from_numpy(np.ascontiguousarray(basis.T, dtype=np.float32))
 
 
 def dct_matrix(n_in: int, n_out: int) -> torch.Tensor:
