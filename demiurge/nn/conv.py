@@ -2,7 +2,7 @@
 
 Offline, :class:`CachedConv1d` pads the signal on the left (causal) or on both sides (centred,
 the original models' layout); streaming, it prepends the last ``(kernel - 1) * dilation``
-input samples of the previous block instead, kept in the ``cache`` buffer. The transposed
+input samples of the previous block instead, kept by :class:`LeftContext`. The transposed
 convolution is computed in polyphase form, as a convolution with such a cache. Causal
 versions add no latency.
 """
@@ -12,6 +12,31 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
+
+
+class LeftContext(nn.Module):
+    """The last ``size`` steps of a stream, kept between blocks in a buffer updated in place:
+    ``forward(x[B x C x T]) -> Tensor[B x C x size + T]`` (the kept steps, then ``x``)."""
+
+    def __init__(self, channels: int, size: int):
+        super().__init__()
+        self.channels = channels
+        self.size = size
+        self.register_buffer("cache", torch.zeros(1, channels, size), persistent=False)
+
+    @torch.jit.export
+    def reset(self) -> None:
+        """Forget the stream (rebinds the buffer, so it is safe outside inference mode)."""
+        self.cache = torch.zeros(1, self.channels, self.size, device=self.cache.device)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.cache.shape[0] != x.shape[0] or self.cache.device != x.device:
+            self.cache = torch.zeros(x.shape[0], self.channels, self.size, device=x.device,
+                                     dtype=x.dtype)
+        padded = torch.cat([self.cache, x], dim=2)
+        if self.size > 0:
+            self.cache.copy_(padded[:, :, padded.shape[2] - self.size:].detach())
+        return padded
 
 
 class WeightNormed(nn.Module):
@@ -67,21 +92,16 @@ class CachedConv1d(WeightNormed):
         self.causal = causal
         self.streaming = False
         self.latency = 0
-        self.register_buffer("cache", torch.zeros(1, in_channels, self.context), persistent=False)
+        self.left = LeftContext(in_channels, self.context)
 
     @torch.jit.export
     def reset(self) -> None:
-        """Forget the stream (rebinds the buffer, so it is safe outside inference mode)."""
-        self.cache = torch.zeros(1, self.in_channels, self.context, device=self.cache.device)
+        """Forget the stream."""
+        self.left.reset()
 
     def forward(self, x: Tensor) -> Tensor:
         if self.streaming:
-            if self.cache.shape[0] != x.shape[0] or self.cache.device != x.device:
-                self.cache = torch.zeros(x.shape[0], self.in_channels, self.context, device=x.device,
-                                         dtype=x.dtype)
-            padded = torch.cat([self.cache, x], dim=2)
-            if self.context > 0:
-                self.cache.copy_(padded[:, :, padded.shape[2] - self.context:].detach())
+            padded = self.left(x)
         elif self.causal:
             padded = F.pad(x, (self.context, 0))
         else:
@@ -130,7 +150,7 @@ class CachedConvTranspose1d(WeightNormed):
         self.streaming = False
         self.latency = 0
         self.folded = False
-        self.register_buffer("cache", torch.zeros(1, in_channels, self.context), persistent=False)
+        self.left = LeftContext(in_channels, self.context)
         self.register_buffer("poly", torch.zeros(0), persistent=False)
 
     def polyphase(self, weight: Tensor) -> Tensor:
@@ -149,18 +169,14 @@ class CachedConvTranspose1d(WeightNormed):
 
     @torch.jit.export
     def reset(self) -> None:
-        self.cache = torch.zeros(1, self.in_channels, self.context, device=self.cache.device)
+        """Forget the stream."""
+        self.left.reset()
 
     def forward(self, x: Tensor) -> Tensor:
         n = x.shape[2] * self.stride
         extra = 0
         if self.streaming:
-            if self.cache.shape[0] != x.shape[0] or self.cache.device != x.device:
-                self.cache = torch.zeros(x.shape[0], self.in_channels, self.context, device=x.device,
-                                         dtype=x.dtype)
-            padded = torch.cat([self.cache, x], dim=2)
-            if self.context > 0:
-                self.cache.copy_(padded[:, :, padded.shape[2] - self.context:].detach())
+            padded = self.left(x)
         elif self.causal:
             padded = F.pad(x, (self.context, 0))
         else:
