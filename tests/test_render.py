@@ -86,9 +86,12 @@ def test_render_reports_missing_or_changed_db_audio(described, tmp_path, capsys)
     sf.write(db.audio_path(0), a[: SR // 2], SR)
     assert main(args) == 2
     assert "has changed since it was described" in capsys.readouterr().err
-    db.audio_path(0).unlink()
+    db.audio_path(0).write_bytes(b"not audio any more" * 100)
     assert main(args) == 2
     assert "a.wav: unreadable audio" in capsys.readouterr().err
+    db.audio_path(0).unlink()
+    assert main(args) == 2
+    assert "a.wav is missing; it was described from" in capsys.readouterr().err
     assert main(["render", "--predictions", str(tmp_path / "nothing"), "--db", str(db.path),
                  "-o", str(tmp_path / "o.wav")]) == 2
     assert "not a descriptor DB" in capsys.readouterr().err

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "sender's own port)")
     p.add_argument("--db", default=None,
                    help="descriptor DB folder (`demiurge describe`); default: the embedded demo DB")
+    p.add_argument("--audio-root", default=None, metavar="DIR",
+                   help="the folder the DB's audio is in now, if it moved after `describe`")
     p.add_argument("--predictor", default=None,
                    help="predictor run directory, run id or exported .ts; default: the "
                         "embedded demo predictor")
@@ -103,7 +105,8 @@ def build_engine(args: argparse.Namespace):
     torch.set_num_threads(1)
     db_path, predictor_path = args.db, args.predictor
     # The user's own files first, so a mistake in them is reported before anything is built.
-    db = load_db(db_path, search=args.search) if db_path is not None else None
+    db = load_db(db_path, search=args.search, audio_root=args.audio_root) \
+        if db_path is not None else None
     forecaster = load_forecaster(predictor_path) if predictor_path is not None else None
     if db is None or forecaster is None:
         default_db, default_predictor = default_models(log=lambda line: log.info("%s", line))

@@ -44,14 +44,15 @@ class LoadedDB:
 
 
 def load_db(path: str | os.PathLike, *, crossfade_ms: float = PARAMS_BY_NAME["xfade"].default,
-            search: str = "auto") -> LoadedDB:
-    """Open a descriptor DB and load the audio of every file it describes; the playback
-    crossfades for ``crossfade_ms`` milliseconds (at most one hop); ``search`` picks the
-    nearest-frame search (see :meth:`demiurge.live.engine.Answerer.build`)."""
+            search: str = "auto", audio_root: str | os.PathLike | None = None) -> LoadedDB:
+    """Open a descriptor DB and load the audio of every file it describes (from
+    ``audio_root`` if the audio moved after it was described); the playback crossfades for
+    ``crossfade_ms`` milliseconds (at most one hop); ``search`` picks the nearest-frame search
+    (see :meth:`demiurge.live.engine.Answerer.build`)."""
     from demiurge.live.engine import Answerer
     from demiurge.sequencer.db import DescriptorDB
 
-    db = DescriptorDB.open(path)
+    db = DescriptorDB.open(path, audio_root=audio_root, need_audio=True)
     cfg = db.config
     crossfade = min(int(round(crossfade_ms * 1e-3 * cfg.sample_rate / 2)) * 2, cfg.hop_length)
     return LoadedDB(path=Path(path), config=cfg,

@@ -53,7 +53,8 @@ def run_render(args: argparse.Namespace) -> int:
 
     render(args.predictions, args.db, args.output, metric=args.metric,
            standardize=not args.raw, k=args.k, avoid_repeats=args.avoid_repeats,
-           continuity=args.continuity, crossfade=args.crossfade, use_faiss=args.faiss)
+           continuity=args.continuity, crossfade=args.crossfade, use_faiss=args.faiss,
+           audio_root=args.audio_root)
     return 0
 
 
@@ -78,6 +79,9 @@ def register(subparsers) -> None:
                    help="predictions folder written by `demiurge predict` (a descriptor DB)")
     p.add_argument("--db", metavar="DB_DIR", required=True,
                    help="descriptor DB whose audio is played (from `demiurge describe`)")
+    p.add_argument("--audio-root", metavar="DIR",
+                   help="the folder the DB's audio is in now, if it moved after `describe` "
+                        "(default: where the DB says)")
     p.add_argument("-o", "--output", metavar="WAV", required=True,
                    help="wav to write; the matched frames go to the .json beside it")
     p.add_argument("--metric", choices=("euclidean", "cosine"), default="euclidean",

@@ -3,7 +3,8 @@
 On disk a DB is a folder a user can inspect::
 
     DB_DIR/
-      db.json                 format, MFCC config, the files (path, frame count, first row), skips
+      db.json                 format, MFCC config, the audio root, the files (path, frame
+                              count, first row), skips
       features-<token>.npy    float32 [N x F]   (memory-mapped on open: scales to millions of frames)
       frames-<token>.npy      int64   [N x 2]   (file index, sample offset of the frame centre)
 
@@ -11,6 +12,14 @@ Writes are atomic: the arrays go to new ``<token>`` files first and ``db.json``,
 them, is replaced last, so a reader sees the old DB or the new one, never a mix. The sample
 offset of frame t of a file is ``t * hop_length`` (the centre of the analysis window), as the
 original ``_sample`` field.
+
+Audio paths are stored relative to the *audio root*, the folder that holds all the described
+files (the folder given to ``describe``). The root itself is stored relative to the DB folder
+when the two lie below a common folder other than ``/``, so a project folder holding both can
+be moved or copied; ``described_from`` keeps the root's absolute path at describe time. A DB
+whose audio moved on its own is pointed at it with ``audio_root=`` (``--audio-root DIR``).
+DBs written before audio roots existed hold absolute paths; their root is the files' common
+folder.
 """
 
 from __future__ import annotations
@@ -44,8 +53,10 @@ class DescriptorDB:
     """Read access to a descriptor DB (see module docstring for the layout)."""
 
     def __init__(self, path: Path, *, config: MFCCConfig, files: List[DBFile],
-                 features: np.ndarray, frames: np.ndarray, meta: dict):
+                 features: np.ndarray, frames: np.ndarray, meta: dict,
+                 audio_root: Optional[Path] = None):
         self.path = path
+        self.audio_root_override = audio_root
         self.config = config
         self.files = files
         self.features = features  # float32 [N x F]
@@ -54,7 +65,15 @@ class DescriptorDB:
 
     # ------------------------------------------------------------------ reading
     @classmethod
-    def open(cls, path: str | os.PathLike, *, mmap: bool = True) -> "DescriptorDB":
+    def open(cls, path: str | os.PathLike, *, mmap: bool = True,
+             audio_root: Optional[str | os.PathLike] = None,
+             need_audio: bool = False) -> "DescriptorDB":
+        """Open the DB folder ``path``.
+
+        ``audio_root`` is the folder its audio lies in now, when the audio moved after it was
+        described. With ``need_audio`` (render, live) every audio file must exist, else a
+        :class:`DemiurgeError` names the first missing one and where it was described from.
+        """
         path = Path(path)
         meta_path = path / "db.json"
         if not meta_path.exists():
@@ -79,7 +98,11 @@ class DescriptorDB:
         files = [DBFile(**f) for f in meta["files"]]
         if features.shape != (meta["n_frames"], config.n_features) or frames.shape != (meta["n_frames"], 2):
             raise DemiurgeError(f"{path}: DB arrays do not match db.json; describe the audio again")
-        return cls(path, config=config, files=files, features=features, frames=frames, meta=meta)
+        db = cls(path, config=config, files=files, features=features, frames=frames, meta=meta,
+                 audio_root=Path(audio_root) if audio_root is not None else None)
+        if need_audio:
+            db.check_audio()
+        return db
 
     def __len__(self) -> int:
         return int(self.features.shape[0])
@@ -103,25 +126,70 @@ class DescriptorDB:
         return slice(f.first, f.first + f.frames)
 
     def sequences(self) -> Iterator[Tuple[str, np.ndarray]]:
-        """``(path, float32[n_i x F])`` for every file, frames in time order."""
-        for i, f in enumerate(self.files):
-            yield f.path, np.asarray(self.features[self.file_rows(i)])
+        """``(audio path, float32[n_i x F])`` for every file, frames in time order."""
+        for i in range(len(self.files)):
+            yield str(self.audio_path(i)), np.asarray(self.features[self.file_rows(i)])
 
     def audio_path(self, i: int) -> Path:
-        """Absolute path of file ``i`` (stored paths may be relative to the DB folder)."""
+        """Absolute path of file ``i``: below :meth:`audio_root` when there is one."""
         p = Path(self.files[i].path)
+        root = self.audio_root()
+        if root is not None:
+            return (root / self._below_root(p)).resolve()
         return p if p.is_absolute() else (self.path / p).resolve()
+
+    def audio_root(self) -> Optional[Path]:
+        """The folder the audio is read from: ``audio_root`` given to :meth:`open`, else the
+        stored root (relative to the DB folder, or absolute). None for an old DB whose paths
+        are absolute and no root was given."""
+        if self.audio_root_override is not None:
+            return self.audio_root_override.resolve()
+        stored = self.meta.get("audio_root")
+        return None if stored is None else (self.path / stored).resolve()
+
+    def described_from(self, i: int) -> Path:
+        """Where file ``i`` was when it was described."""
+        origin = self.meta.get("described_from")
+        p = Path(self.files[i].path)
+        return Path(origin) / p if origin is not None else p
+
+    def _below_root(self, stored: Path) -> Path:
+        """A stored path as a path below the audio root (old DBs: below the files' common
+        folder)."""
+        if "audio_root" in self.meta or not stored.is_absolute():
+            return stored
+        return stored.relative_to(_common_folder(Path(f.path) for f in self.files))
+
+    def check_audio(self) -> None:
+        """Raise :class:`DemiurgeError` unless every audio file of the DB exists."""
+        missing = [i for i in range(len(self.files)) if not self.audio_path(i).is_file()]
+        if not missing:
+            return
+        i = missing[0]
+        more = f" (and {len(missing) - 1} more files)" if len(missing) > 1 else ""
+        raise DemiurgeError(
+            f"the DB {self.path}'s audio {self.audio_path(i)} is missing; it was described from "
+            f"{self.described_from(i)}{more}; if the audio moved, give the folder it is in now "
+            f"with --audio-root DIR (this file as DIR/{self._below_root(Path(self.files[i].path))}), "
+            "or describe the audio again")
 
     # ------------------------------------------------------------------ writing
     @staticmethod
     def write(path: str | os.PathLike, *, config: MFCCConfig,
               entries: Iterable[Tuple[str, np.ndarray]],
-              skipped: Sequence[Tuple[str, str]] = (), extra: Optional[dict] = None) -> "DescriptorDB":
+              skipped: Sequence[Tuple[str, str]] = (), extra: Optional[dict] = None,
+              audio_root: Optional[str | os.PathLike] = None) -> "DescriptorDB":
         """Write a DB from ``(audio path, float32[n_i x F])`` entries, atomically.
 
-        Frame t of each entry gets sample offset ``t * config.hop_length``.
+        Frame t of each entry gets sample offset ``t * config.hop_length``. Paths are stored
+        relative to ``audio_root`` (default: the entries' common folder when every path is
+        absolute; relative names, such as those of predictions, are stored as given).
         """
         path = Path(path)
+        entries = list(entries)
+        if audio_root is None and entries and all(Path(p).is_absolute() for p, _ in entries):
+            audio_root = _common_folder(Path(p) for p, _ in entries)
+        root = Path(audio_root).resolve() if audio_root is not None else None
         path.mkdir(parents=True, exist_ok=True)
         files, feats, rows = [], [], []
         first = 0
@@ -131,7 +199,8 @@ class DescriptorDB:
                 raise DemiurgeError(f"{audio_path}: expected descriptors of shape [frames x "
                                     f"{config.n_features}], got {list(features.shape)}")
             n = features.shape[0]
-            files.append(DBFile(path=str(audio_path), first=first, frames=n))
+            stored = audio_path if root is None else Path(audio_path).resolve().relative_to(root)
+            files.append(DBFile(path=str(stored), first=first, frames=n))
             feats.append(features)
             rows.append(np.stack([np.full(n, index, np.int64),
                                   np.arange(n, dtype=np.int64) * config.hop_length], axis=1))
@@ -154,6 +223,7 @@ class DescriptorDB:
             "n_frames": int(features.shape[0]), "n_features": config.n_features,
             "feature_names": config.feature_names,
             **names,
+            **(_root_fields(root, path) if root is not None else {}),
             "files": [f.__dict__ for f in files],
             "skipped": [list(s) for s in skipped],
             **(extra or {}),
@@ -162,6 +232,20 @@ class DescriptorDB:
         for stale in old - set(names.values()):
             (path / stale).unlink(missing_ok=True)
         return DescriptorDB.open(path)
+
+
+def _common_folder(paths: Iterable[Path]) -> Path:
+    """The deepest folder holding every one of ``paths`` (absolute)."""
+    return Path(os.path.commonpath([str(p.parent) for p in paths]))
+
+
+def _root_fields(root: Path, db_dir: Path) -> dict:
+    """``audio_root`` relative to the DB folder when both lie below a common folder other
+    than the file system's root (else absolute), and ``described_from``, absolute."""
+    db_dir = db_dir.resolve()
+    common = Path(os.path.commonpath([str(root), str(db_dir)]))
+    stored = os.path.relpath(root, db_dir) if common != Path(common.anchor) else str(root)
+    return {"audio_root": Path(stored).as_posix(), "described_from": str(root)}
 
 
 def _current_arrays(path: Path) -> set:

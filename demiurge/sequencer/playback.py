@@ -143,6 +143,7 @@ def playback_for_db(db, *, crossfade: int = -1) -> Playback:
     DB is missing or no longer matches its frames.
     """
     cfg = db.config
+    db.check_audio()
     files = []
     for i, f in enumerate(db.files):
         audio = load_audio(db.audio_path(i), sample_rate=cfg.sample_rate, allow_silent=True)

@@ -26,8 +26,8 @@ from demiurge.sequencer.query import FaissSearch, index_db
 DBLike = Union[DescriptorDB, str, os.PathLike]
 
 
-def _open(db: DBLike) -> DescriptorDB:
-    return db if isinstance(db, DescriptorDB) else DescriptorDB.open(db)
+def _open(db: DBLike, **options) -> DescriptorDB:
+    return db if isinstance(db, DescriptorDB) else DescriptorDB.open(db, **options)
 
 
 def check_same_descriptors(predictions: DescriptorDB, db: DescriptorDB) -> None:
@@ -43,17 +43,20 @@ def check_same_descriptors(predictions: DescriptorDB, db: DescriptorDB) -> None:
 def render(predictions_db: DBLike, db: DBLike, out_wav: str | os.PathLike, *,
            metric: str = "euclidean", standardize: bool = True, k: int = 4,
            avoid_repeats: int = 1, continuity: float = 0.5, crossfade: int = -1,
-           use_faiss: bool = False, log: Callable[[str], None] = print) -> Path:
+           use_faiss: bool = False, audio_root: str | os.PathLike | None = None,
+           log: Callable[[str], None] = print) -> Path:
     """Render every sequence of ``predictions_db`` with audio of ``db`` into ``out_wav``.
 
     ``metric``, ``standardize``, ``k``, ``avoid_repeats`` and ``continuity`` configure the
     query (see :class:`~demiurge.sequencer.query.NearestFrames`); ``crossfade`` is the
     playback crossfade in samples (-1: one hop). ``use_faiss`` screens candidates with a faiss
-    HNSW index (approximate; for very large DBs). Also writes ``<out_wav stem>.json`` with the
+    HNSW index (approximate; for very large DBs). ``audio_root`` is where the DB's audio lies
+    now if it moved after it was described (checked before anything is computed). Also writes ``<out_wav stem>.json`` with the
     matched ``_id`` / ``_sample`` of every frame (the original query-result layout).
     Returns the wav path.
     """
-    predictions, db = _open(predictions_db), _open(db)
+    predictions = _open(predictions_db)
+    db = _open(db, audio_root=audio_root, need_audio=True)
     check_same_descriptors(predictions, db)
     query = index_db(db, metric=metric, standardize=standardize, k=k,
                      avoid_repeats=avoid_repeats, continuity=continuity)
