@@ -17,6 +17,7 @@ from demiurge.errors import DemiurgeError
 from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.describe import min_samples
 from demiurge.sequencer.json_layout import export_json, import_json, read_layout
+from speech import write_speech
 
 HOP = MFCCConfig().hop_length
 
@@ -117,6 +118,32 @@ def test_nothing_usable_is_an_error_and_keeps_the_previous_db(tmp_path, capsys):
     (tmp_path / "none").mkdir()
     assert main(["describe", str(tmp_path / "none"), "-o", str(db_dir)]) == 2
     assert "no audio files found" in capsys.readouterr().err
+
+
+def test_a_failed_describe_leaves_no_db_folder(tmp_path, capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    sf.write(bad / "silent.wav", np.zeros(SR, np.float32), SR)
+    (bad / "empty.wav").write_bytes(b"")
+    assert main(["describe", str(bad), "-o", str(tmp_path / "new" / "db")]) == 2
+    assert "no usable audio" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
+    with pytest.raises(DemiurgeError, match="expected descriptors of shape"):
+        DescriptorDB.write(tmp_path / "db2", config=MFCCConfig(),
+                           entries=[("/a.wav", np.zeros((5, 39), np.float32)),
+                                    ("/b.wav", np.zeros((5, 3), np.float32))])
+    assert not (tmp_path / "db2").exists()
+
+
+def test_an_empty_wav_is_called_empty(tmp_path, capsys):
+    root = tmp_path / "audio"
+    root.mkdir()
+    (root / "nothing.wav").write_bytes(b"")
+    write_speech(root, 1)
+    assert main(["describe", str(root), "-o", str(tmp_path / "db")]) == 0
+    out = capsys.readouterr().out
+    assert "skipped " + str(root / "nothing.wav") + ": empty file (0 bytes)" in out
+    assert "unreadable" not in out
 
 
 def test_json_option_writes_the_original_layout(corpus, tmp_path):

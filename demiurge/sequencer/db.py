@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
@@ -190,7 +191,6 @@ class DescriptorDB:
         if audio_root is None and entries and all(Path(p).is_absolute() for p, _ in entries):
             audio_root = _common_folder(Path(p) for p, _ in entries)
         root = Path(audio_root).resolve() if audio_root is not None else None
-        path.mkdir(parents=True, exist_ok=True)
         files, feats, rows = [], [], []
         first = 0
         for index, (audio_path, features) in enumerate(entries):
@@ -210,28 +210,43 @@ class DescriptorDB:
                                 "check the skipped files listed above")
         features = np.concatenate(feats) if feats else np.zeros((0, config.n_features), np.float32)
         frames = np.concatenate(rows)
-        token = secrets.token_hex(4)
-        names = {"features": f"features-{token}.npy", "frames": f"frames-{token}.npy"}
-        for key, array in (("features", features), ("frames", frames)):
-            with atomic_path(path / names[key]) as tmp:
-                with open(tmp, "wb") as f:
-                    np.save(f, array)
-        old = _current_arrays(path)
-        meta = {
-            "format": FORMAT, "version": VERSION,
-            "mfcc_config": config.to_dict(),
-            "n_frames": int(features.shape[0]), "n_features": config.n_features,
-            "feature_names": config.feature_names,
-            **names,
-            **(_root_fields(root, path) if root is not None else {}),
-            "files": [f.__dict__ for f in files],
-            "skipped": [list(s) for s in skipped],
-            **(extra or {}),
-        }
-        write_json(path / "db.json", meta)
-        for stale in old - set(names.values()):
-            (path / stale).unlink(missing_ok=True)
+        created = next((p for p in reversed(path.absolute().parents) if not p.exists()),
+                       None if path.exists() else path)
+        try:
+            _write_arrays(path, features=features, frames=frames, files=files, skipped=skipped,
+                          config=config, extra=extra, root=root)
+        except BaseException:
+            if created is not None:  # a failed first write leaves nothing behind
+                shutil.rmtree(created, ignore_errors=True)
+            raise
         return DescriptorDB.open(path)
+
+
+def _write_arrays(path: Path, *, features: np.ndarray, frames: np.ndarray, files: List[DBFile],
+                  skipped: Sequence[Tuple[str, str]], config: MFCCConfig, extra: Optional[dict],
+                  root: Optional[Path]) -> None:
+    """The arrays under a new token, then ``db.json`` naming them, then the old arrays go."""
+    token = secrets.token_hex(4)
+    names = {"features": f"features-{token}.npy", "frames": f"frames-{token}.npy"}
+    for key, array in (("features", features), ("frames", frames)):
+        with atomic_path(path / names[key]) as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, array)
+    old = _current_arrays(path)
+    meta = {
+        "format": FORMAT, "version": VERSION,
+        "mfcc_config": config.to_dict(),
+        "n_frames": int(features.shape[0]), "n_features": config.n_features,
+        "feature_names": config.feature_names,
+        **names,
+        **(_root_fields(root, path) if root is not None else {}),
+        "files": [f.__dict__ for f in files],
+        "skipped": [list(s) for s in skipped],
+        **(extra or {}),
+    }
+    write_json(path / "db.json", meta)
+    for stale in old - set(names.values()):
+        (path / stale).unlink(missing_ok=True)
 
 
 def _common_folder(paths: Iterable[Path]) -> Path:
