@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     from demiurge import __version__
 
     parser.add_argument("--version", action="version", version=f"demiurge {__version__}")
+    parser.add_argument("--verbose", action="store_true",
+                        help="with an error, also print the underlying library's message")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -42,7 +44,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         result = args.func(args)
     except DemiurgeError as exc:
-        print(f"demiurge {args.command}: error: {exc}", file=sys.stderr)
+        print(f"demiurge {args.command}: error: {exc.report(verbose=args.verbose)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"demiurge {args.command}: interrupted", file=sys.stderr)

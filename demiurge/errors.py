@@ -2,12 +2,33 @@
 
 Every message is a full sentence that names what was wrong (a file, an OSC message, a run)
 and what to do about it. Command-line entry points catch ``DemiurgeError`` and print its
-message as one line instead of a traceback.
+message as one line instead of a traceback; a library's own explanation (torch's, say) goes
+in ``detail``, which they print only under ``--verbose``.
 """
+
+from typing import Optional
 
 
 class DemiurgeError(Exception):
-    """A problem the user can fix: bad input, a missing file, incompatible runs."""
+    """A problem the user can fix: bad input, a missing file, incompatible runs.
+
+    ``detail`` is the underlying library's message, ``detail_source`` whose it is (for the
+    hint "--verbose shows torch's message").
+    """
+
+    def __init__(self, message: str, *, detail: Optional[str] = None,
+                 detail_source: str = "the underlying message"):
+        super().__init__(message)
+        self.detail = detail
+        self.detail_source = detail_source
+
+    def report(self, *, verbose: bool) -> str:
+        """The message for a terminal: one line, plus the detail's lines when ``verbose``."""
+        if not self.detail:
+            return str(self)
+        if verbose:
+            return f"{self}\n  {self.detail_source}: " + "\n  ".join(self.detail.splitlines())
+        return f"{self} (--verbose shows {self.detail_source})"
 
 
 class AudioFileError(DemiurgeError):

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-file", default=None,
                    help="render this audio file offline through the engine (no sound card)")
     p.add_argument("--output-file", default=None, help="where --input-file's render goes (wav)")
+    p.add_argument("--verbose", action="store_true",
+                   help="with an error, also print the underlying library's message")
     return p
 
 
@@ -75,7 +77,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         return run(args)
     except DemiurgeError as exc:
-        print(f"demiurge-live: error: {exc}", file=sys.stderr)
+        print(f"demiurge-live: error: {exc.report(verbose=args.verbose)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -68,9 +68,10 @@ def load_forecaster(path: str | os.PathLike) -> nn.Module:
         try:
             module = torch.jit.load(str(path), map_location="cpu")
         except Exception as exc:  # RuntimeError / ValueError from the TorchScript loader
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DemiurgeError(f"{path}: not a loadable TorchScript file ({first}); export "
-                                "the predictor again with `demiurge export`") from None
+            raise DemiurgeError(f"{path}: not a loadable TorchScript file; export the predictor "
+                                "again with `demiurge export`",
+                                detail=str(exc).strip() or type(exc).__name__,
+                                detail_source="torch's message") from None
         if not hasattr(module, "push") and hasattr(module, "forecaster"):
             module = module.forecaster  # a predictor export for nn~ (demiurge export)
         missing = [m for m in ("push", "forecast", "reset", "set_temperature")

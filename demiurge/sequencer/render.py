@@ -55,6 +55,9 @@ def render(predictions_db: DBLike, db: DBLike, out_wav: str | os.PathLike, *,
     matched ``_id`` / ``_sample`` of every frame (the original query-result layout).
     Returns the wav path.
     """
+    if not isinstance(predictions_db, DescriptorDB) and not (Path(predictions_db) / "db.json").exists():
+        raise DemiurgeError(f"{predictions_db}: no predictions here (no db.json); make them with "
+                            f"`demiurge predict RUN --input AUDIO_OR_DB --length N -o {predictions_db}`")
     predictions = _open(predictions_db)
     db = _open(db, audio_root=audio_root, need_audio=True)
     check_same_descriptors(predictions, db)

@@ -195,6 +195,12 @@ def resolve_run(ref: str | os.PathLike, *, kind: Optional[str] = None,
         if roots is None:
             roots = [Path.cwd()] + [Path(p) for p in os.environ.get("DEMIURGE_RUNS", "").split(os.pathsep) if p]
         matches = [p for p in find_runs(roots) if _manifest_id(p) == str(ref)]
+        if not matches and path.is_dir():
+            held = sorted(p.name for p in path.iterdir())
+            what = f"holds {', '.join(held[:4])}{' ...' if len(held) > 4 else ''}" if held else "is empty"
+            raise DemiurgeError(f"{path} is a folder but not a training run: it {what} but no "
+                                f"{MANIFEST}, which `demiurge train` writes first; give the folder "
+                                "a training run wrote (or its run id), or train into it again")
         if not matches:
             raise DemiurgeError(f"no run directory or run id {str(ref)!r} found (searched "
                                 f"{', '.join(str(r) for r in roots)}); give the run's folder")
