@@ -3,7 +3,8 @@
 Each predicted frame is matched to a DB frame by the query engine
 (:class:`~demiurge.sequencer.query.NearestFrames`) and played for exactly one hop by the
 playback engine (:class:`~demiurge.sequencer.playback.Playback`): N predicted frames give
-N * hop samples. Several prediction sequences are rendered one after another into one file.
+N * hop samples. Several prediction sequences are rendered one after another into one file,
+scaled down as a whole if the crossfades would put a sample beyond +-1.
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ def render(predictions_db: DBLike, db: DBLike, out_wav: str | os.PathLike, *,
             pieces.append(playback(rows).numpy())
             matched.append(rows.numpy())
     audio = np.concatenate(pieces)
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak > 1.0:  # equal-power crossfades of loud (or offset) audio can add up past 1
+        audio = np.clip(audio * np.float32(1.0 / peak), -1.0, 1.0)
+        log(f"render: the crossfades peaked at {20 * np.log10(peak):+.1f} dBFS; scaled the output "
+            f"by -{20 * np.log10(peak):.1f} dB to stay within +-1")
     out_wav = write_audio(out_wav, audio, sample_rate=rate)
     rows = np.concatenate(matched)
     layout = {ID_KEY: [str(db.audio_path(int(i))) for i in db.file_index[rows]],
