@@ -92,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
     if (args.input_file is None) != (args.output_file is None):
         raise DemiurgeError("--input-file and --output-file go together: give both to render "
                             "a file offline, or neither to run live")
+    if args.input_file is None:  # before the DB and models load, which can take minutes
+        from demiurge.live.audio import check_device
+
+        check_device(args.device)
     engine = build_engine(args)
     if args.input_file is not None:
         return render(engine, args.input_file, args.output_file)
