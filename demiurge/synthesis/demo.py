@@ -3,7 +3,8 @@ corpus in a few CPU minutes, then a handful of generated files (the RAW GENERATE
 
 The models (300 steps each, about a minute and a half of one CPU core in all) are far too
 small and short-trained for good sound; they show the whole chain working. Training uses
-one CPU thread (robust on a machine shared with other jobs).
+one CPU thread (robust on a machine shared with other jobs), and each run has its offline
+wandb run, as every training run does.
 Re-running reuses finished runs and an existing generated folder.
 """
 
@@ -34,10 +35,10 @@ def _train(trainer_cls, out: Path, steps: int, log: Callable[[str], None], **kwa
         if done >= steps:
             log(f"reusing {run.kind} run {run.id} in {out} ({done} steps)")
             return
-        trainer_cls(out=out, resume=True, max_steps=steps, eval_every=steps, use_wandb=False, threads=1,
+        trainer_cls(out=out, resume=True, max_steps=steps, eval_every=steps, threads=1,
                     export=False, log=log).fit()
         return
-    trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, use_wandb=False, threads=1,
+    trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, threads=1,
                 export=False, log=log, **kwargs).fit()
 
 
