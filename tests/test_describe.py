@@ -224,3 +224,28 @@ def test_json_import_checks_feature_count_and_sample_spacing(tmp_path):
     (tmp_path / "broken.json").write_text("{not json")
     with pytest.raises(DemiurgeError, match="cannot read JSON"):
         import_json([tmp_path / "broken.json"], tmp_path / "db")
+
+
+def test_from_json_builds_a_db_from_the_original_layout_through_the_cli(tmp_path, capsys):
+    """`describe --from-json DIR` reads a folder of original JSON files (what `--json` writes, as
+    the original Demiurge did): the same descriptors and audio, and a DB render can play."""
+    audio = write_speech(tmp_path / "audio", 2)
+    assert main(["describe", str(audio), "-o", str(tmp_path / "db"), "--json"]) == 0
+    original = tmp_path / "original"
+    original.mkdir()
+    for p in (tmp_path / "db").glob("speech_*.json"):
+        p.rename(original / p.name)
+    capsys.readouterr()
+    assert main(["describe", "--from-json", str(original), "-o", str(tmp_path / "db2")]) == 0
+    assert "2 JSON file(s)" in capsys.readouterr().out
+    db, back = DescriptorDB.open(tmp_path / "db"), DescriptorDB.open(tmp_path / "db2", need_audio=True)
+    np.testing.assert_array_equal(np.asarray(back.features), np.asarray(db.features))
+    assert back.config == db.config
+    assert [back.audio_path(i) for i in range(2)] == [db.audio_path(i) for i in range(2)]
+
+    (tmp_path / "nothing").mkdir()
+    assert main(["describe", "--from-json", str(tmp_path / "nothing"), "-o", str(tmp_path / "x")]) == 2
+    assert "no JSON files" in capsys.readouterr().err
+    assert main(["describe", str(audio), "--from-json", str(original), "-o", str(tmp_path / "x")]) == 2
+    assert "either AUDIO_DIR or --from-json" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

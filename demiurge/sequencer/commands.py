@@ -42,6 +42,18 @@ def mfcc_config(args: argparse.Namespace) -> MFCCConfig:
 
 
 def run_describe(args: argparse.Namespace) -> int:
+    from demiurge.errors import DemiurgeError
+
+    if (args.audio_dir is None) == (args.from_json is None):
+        raise DemiurgeError("give either AUDIO_DIR or --from-json JSON_DIR (a folder of JSON "
+                            "files in the original layout), not both or neither")
+    if args.from_json is not None:
+        from demiurge.sequencer.json_layout import import_json_folder
+
+        config = mfcc_config(args)
+        import_json_folder(args.from_json, args.output,
+                           config=None if config == MFCCConfig() else config)
+        return 0
     from demiurge.sequencer.describe import describe_folder
 
     describe_folder(args.audio_dir, args.output, config=mfcc_config(args), write_json=args.json)
@@ -63,8 +75,14 @@ def register(subparsers) -> None:
         "describe", help="analyse a folder of audio into a descriptor DB",
         description="Describe every audio file below AUDIO_DIR (wav, flac, aiff, ogg, mp3; any "
                     "rate and channel count) as MFCC + deltas, one frame per hop, into DB_DIR. "
-                    "Unusable files are skipped with one line each.")
-    p.add_argument("audio_dir", metavar="AUDIO_DIR", help="folder of audio files (recursive)")
+                    "Unusable files are skipped with one line each. With --from-json, build "
+                    "DB_DIR from descriptors in the original Demiurge JSON layout instead.")
+    p.add_argument("audio_dir", metavar="AUDIO_DIR", nargs="?",
+                   help="folder of audio files (recursive)")
+    p.add_argument("--from-json", metavar="JSON_DIR",
+                   help="read the descriptors from the .json files in JSON_DIR (original layout: "
+                        "_id, _sample, mfcc0...; per-file or combined) instead of describing "
+                        "audio; n_mfcc and the hop are read from the files unless given below")
     p.add_argument("-o", "--output", metavar="DB_DIR", required=True, help="DB folder to write")
     p.add_argument("--json", action="store_true",
                    help="also write one <stem>.json per audio file in the original Demiurge layout")
