@@ -67,7 +67,7 @@ def test_each_model_trains_through_the_cli(model, make_descriptor_db, tmp_path, 
     assert config["model"] == model and config["window_size"] == W and config["hidden_size"] == 8
 
     split = json.loads((run_dir / "split.json").read_text())
-    paths = [f.path for f in db.files]
+    paths = [str(db.audio_path(i)) for i in range(len(db.files))]
     assert len(split["val"]) == 1 and sorted(split["train"] + split["val"]) == sorted(paths)
 
     stats = np.load(run_dir / "stats.npz")

@@ -58,6 +58,7 @@ class DescriptorDB:
                  audio_root: Optional[Path] = None):
         self.path = path
         self.audio_root_override = audio_root
+        self._audio_paths: Optional[List[Path]] = None
         self.config = config
         self.files = files
         self.features = features  # float32 [N x F]
@@ -133,11 +134,15 @@ class DescriptorDB:
 
     def audio_path(self, i: int) -> Path:
         """Absolute path of file ``i``: below :meth:`audio_root` when there is one."""
-        p = Path(self.files[i].path)
-        root = self.audio_root()
-        if root is not None:
-            return (root / self._below_root(p)).resolve()
-        return p if p.is_absolute() else (self.path / p).resolve()
+        if self._audio_paths is None:
+            root = self.audio_root()
+            if root is not None:
+                self._audio_paths = [(root / n).resolve() for n in self._names_below_root()]
+            else:
+                stored = (Path(f.path) for f in self.files)
+                self._audio_paths = [p if p.is_absolute() else (self.path / p).resolve()
+                                     for p in stored]
+        return self._audio_paths[i]
 
     def audio_root(self) -> Optional[Path]:
         """The folder the audio is read from: ``audio_root`` given to :meth:`open`, else the
@@ -152,14 +157,16 @@ class DescriptorDB:
         """Where file ``i`` was when it was described."""
         origin = self.meta.get("described_from")
         p = Path(self.files[i].path)
-        return Path(origin) / p if origin is not None else p
+        return Path(origin) / p if origin is not None else p if p.is_absolute() else self.path / p
 
-    def _below_root(self, stored: Path) -> Path:
-        """A stored path as a path below the audio root (old DBs: below the files' common
-        folder)."""
-        if "audio_root" in self.meta or not stored.is_absolute():
+    def _names_below_root(self) -> List[Path]:
+        """Each file's path below the folder ``audio_root`` stands for: as stored, or, in an
+        old DB with absolute paths, below the files' common folder."""
+        stored = [Path(f.path) for f in self.files]
+        if "audio_root" in self.meta or not all(p.is_absolute() for p in stored):
             return stored
-        return stored.relative_to(_common_folder(Path(f.path) for f in self.files))
+        common = _common_folder(stored)
+        return [p.relative_to(common) for p in stored]
 
     def check_audio(self) -> None:
         """Raise :class:`DemiurgeError` unless every audio file of the DB exists."""
@@ -171,7 +178,7 @@ class DescriptorDB:
         raise DemiurgeError(
             f"the DB {self.path}'s audio {self.audio_path(i)} is missing; it was described from "
             f"{self.described_from(i)}{more}; if the audio moved, give the folder it is in now "
-            f"with --audio-root DIR (this file as DIR/{self._below_root(Path(self.files[i].path))}), "
+            f"with --audio-root DIR (this file as DIR/{self._names_below_root()[i]}), "
             "or describe the audio again")
 
     # ------------------------------------------------------------------ writing
