@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for command in sub.choices.values():  # `demiurge COMMAND --verbose` works too
+        command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="with an error, also print the underlying library's message")
     return parser
 
 

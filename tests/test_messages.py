@@ -60,10 +60,11 @@ def test_random_bytes_named_ts_get_one_line_and_details_only_when_verbose(tmp_pa
     assert lines == [f"demiurge check: error: {bad}: not a TorchScript file nn~ can load; Pd "
                      "aborts on such a file: export models with `demiurge export` "
                      "(--verbose shows torch's message)"]
-    assert main(["--verbose", "check", str(bad)]) == 2
-    captured = capsys.readouterr()
-    text = captured.out + captured.err
-    assert text.count("PytorchStreamReader") == 1
+    for args in (["--verbose", "check", str(bad)], ["check", str(bad), "--verbose"]):
+        assert main(args) == 2
+        captured = capsys.readouterr()
+        text = captured.out + captured.err
+        assert text.count("PytorchStreamReader") == 1
 
 
 def test_check_says_when_it_raises_a_buffer_size(tmp_path, capsys):
