@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from live_jack import jack_server  # noqa: F401
 
 
@@ -19,6 +21,9 @@ def live(*args, server: str):
 
 
 def test_no_sound_card_says_so_and_what_to_do():
+    listed = live("--list-devices", server="demiurge-no-such-server")
+    if listed.returncode == 0 and listed.stdout.strip():
+        pytest.skip("this machine has a sound card (PortAudio lists it without JACK)")
     for args in (["--list-devices"], ["--device", "3", "--db", "no-such-db"], ["--db", "no-such-db"]):
         done = live(*args, server="demiurge-no-such-server")
         assert done.returncode == 2, done
