@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 import numpy as np
 
@@ -236,9 +236,9 @@ def list_devices() -> str:
     return str(devices)
 
 
-def check_device(device: Optional[str]) -> None:
-    """Raise :class:`DemiurgeError` unless ``device`` (``--device``: number, name or part of
-    one; None = the default) names a device that can play and record."""
+def check_device(device: Union[None, int, str]) -> None:
+    """Raise :class:`DemiurgeError` unless ``device`` (``--device``: a number, a name or part
+    of one; None = the default) names a device that can play and record."""
     sd = import_sounddevice()
     devices = sd.query_devices()
     if len(devices) == 0:
@@ -291,7 +291,7 @@ class AudioIO:
                 self.xruns += 1
             ex.exchange(indata[:, 0], outdata[:, 0])
 
-        check_device(self.device if self.device is None else str(self.device))
+        check_device(self.device)
         try:
             self.stream = sd.Stream(samplerate=self.samplerate, blocksize=ex.block,
                                     device=self.device, channels=1, dtype="float32",
@@ -300,9 +300,8 @@ class AudioIO:
         except Exception as exc:  # PortAudioError, ValueError for bad devices
             self.stream = None
             raise DemiurgeError(
-                f"cannot open the audio device {self.device if self.device is not None else '(default)'!r} "
-                f"at {self.samplerate} Hz, block "
-                f"{ex.block}: {exc}; pick another with --device (see --list-devices), match "
+                f"cannot open the audio device {'(default)' if self.device is None else repr(self.device)} "
+                f"at {self.samplerate} Hz, block {ex.block}: {exc}; pick another with --device (see --list-devices), match "
                 "the device's sample rate with --samplerate, or try a larger --blocksize"
             ) from None
 

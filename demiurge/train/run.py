@@ -197,8 +197,9 @@ def resolve_run(ref: str | os.PathLike, *, kind: Optional[str] = None,
         matches = [p for p in find_runs(roots) if _manifest_id(p) == str(ref)]
         if not matches and path.is_dir():
             held = sorted(p.name for p in path.iterdir())
-            what = f"holds {', '.join(held[:4])}{' ...' if len(held) > 4 else ''}" if held else "is empty"
-            raise DemiurgeError(f"{path} is a folder but not a training run: it {what} but no "
+            what = f"it holds {', '.join(held[:4])}{' ...' if len(held) > 4 else ''} but" \
+                if held else "it is empty: there is"
+            raise DemiurgeError(f"{path} is a folder but not a training run: {what} no "
                                 f"{MANIFEST}, which `demiurge train` writes first; give the folder "
                                 "a training run wrote (or its run id), or train into it again")
         if not matches:
