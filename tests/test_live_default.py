@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from demiurge import demo
 from demiurge.live import cli, loading
 from live_fixtures import SR, steady_tone
 
@@ -18,17 +19,21 @@ def test_default_is_built_once_cached_and_plays(tmp_path, monkeypatch):
     from demiurge.train.run import Run
 
     monkeypatch.setenv("DEMIURGE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(loading, "DEFAULT_PREDICTOR_STEPS", 3)  # the real one trains longer
+    monkeypatch.setattr(demo, "DEFAULT_PREDICTOR_STEPS", 3)  # the real one trains longer
     said = []
     db_dir, run_dir = loading.default_models(log=said.append)
-    assert db_dir == tmp_path / "cache" / "default" / "db"
+    assert db_dir.parent == tmp_path / "cache" / "default"
     assert len(DescriptorDB.open(db_dir)) > 5000
-    assert Run.open(run_dir).has_checkpoint("best")
-    assert any("first use only" in line for line in said)
+    run = Run.open(run_dir)
+    assert run.has_checkpoint("best")
+    assert any(str(tmp_path / "cache" / "default") in line for line in said)
+    best = run_dir / "checkpoints" / "best.pt"
+    built = best.stat().st_mtime_ns
 
     again = []
     assert loading.default_models(log=again.append) == (db_dir, run_dir)
-    assert again == []  # nothing rebuilt
+    assert best.stat().st_mtime_ns == built  # nothing retrained
+    assert sum("reusing" in line for line in again) == 2, again
 
     src = write_audio(tmp_path / "in.wav", steady_tone(330.0, 2.0), sample_rate=SR)
     out = tmp_path / "out.wav"

@@ -22,12 +22,6 @@ from demiurge.dsp import Descriptors, MFCCConfig
 from demiurge.errors import DemiurgeError
 from demiurge.live.params import PARAMS_BY_NAME
 
-# The embedded default predictor: small and quick to train on the demo corpus (CPU, minutes).
-DEFAULT_PREDICTOR = dict(model="lstm", window_size=10, forecast_size=4, hidden_size=64,
-                         num_layers=2)
-DEFAULT_PREDICTOR_STEPS = 600
-
-
 @dataclass
 class LoadedDB:
     """A descriptor DB ready for the engine: its :class:`Answerer` plus the frame origins."""
@@ -107,35 +101,13 @@ def cache_dir() -> Path:
 def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
     """``(db_dir, predictor_run_dir)`` of the embedded default, built on first use.
 
-    First use writes the demo corpus, describes it (progress bar) and trains a small
-    predictor on it (progress bar, a few minutes on two CPU cores); later uses find them in
-    :func:`cache_dir`.
+    The default is the demo's recorded chain (:func:`demiurge.demo.recorded_chain`): first use
+    writes the demo corpus, describes it and trains the demo's small predictor on it (progress
+    bars, a few minutes on two CPU cores) into :func:`cache_dir`; later uses find them there.
     """
-    from demiurge.data.demo_corpus import make_demo_corpus
-    from demiurge.sequencer.db import DescriptorDB
-    from demiurge.sequencer.describe import describe_folder
-    from demiurge.train.predictor import train_predictor
-    from demiurge.train.run import Run
+    from demiurge.demo import recorded_chain
 
     root = cache_dir() / "default"
-    corpus, db_dir, run_dir = root / "corpus", root / "db", root / "predictor"
-    try:
-        DescriptorDB.open(db_dir)
-    except DemiurgeError:
-        log(f"building the embedded default in {root} (first use only)")
-        make_demo_corpus(corpus, log=log)
-        describe_folder(corpus, db_dir, log=log)
-    try:
-        ready = Run.open(run_dir).has_checkpoint("best")
-    except DemiurgeError:
-        ready = False
-    if not ready:
-        if run_dir.exists():
-            import shutil
-
-            shutil.rmtree(run_dir)  # an interrupted first training: start it again
-        log(f"training the default predictor into {run_dir} (first use only)")
-        train_predictor(out=run_dir, db=db_dir, max_steps=DEFAULT_PREDICTOR_STEPS,
-                        val_every=DEFAULT_PREDICTOR_STEPS // 3, device="cpu", log=log,
-                        export=False, **DEFAULT_PREDICTOR)
-    return db_dir, run_dir
+    log(f"embedded default: {root} (built on first use)")
+    chain = recorded_chain(root, log=log)
+    return chain.db, chain.predictor

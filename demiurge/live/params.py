@@ -205,7 +205,7 @@ def render_markdown() -> str:
     lines = [
         "# demiurge-live OSC address space",
         "",
-        "<!-- Generated from demiurge/live/params.py by `python -m demiurge.live.generate`; "
+        "<!-- Generated from demiurge/live/params.py by `python -m demiurge.patches`; "
         "do not edit. -->",
         "",
         "`demiurge-live` listens for OSC over UDP on 127.0.0.1 (`--osc-port`, default 9000).",
