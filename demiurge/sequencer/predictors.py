@@ -181,12 +181,8 @@ class TransformerEncoderPredictor(nn.Module):
                  num_layers: int = 3, dim_pos_encoding: int = 26, nhead: int = 5,
                  dim_feedforward: int = 128, dropout: float = 0.1):
         super().__init__()
-        d_model = n_features + dim_pos_encoding
-        _check_heads(d_model, nhead, n_features, dim_pos_encoding)
-        self.n_features = n_features
-        self.window_size = window_size
-        self.forecast_size = forecast_size
-        self.dim_pos = dim_pos_encoding
+        d_model = _transformer_sizes(self, n_features, window_size, forecast_size,
+                                     dim_pos_encoding, nhead)
         layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, batch_first=True)
         self.encoder = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)
         self.out = _zero_linear(d_model, n_features)
@@ -222,12 +218,8 @@ class TransformerPredictor(Seq2Seq):
                  num_layers: int = 3, dim_pos_encoding: int = 26, nhead: int = 5,
                  dim_feedforward: int = 128, dropout: float = 0.1):
         super().__init__()
-        d_model = n_features + dim_pos_encoding
-        _check_heads(d_model, nhead, n_features, dim_pos_encoding)
-        self.n_features = n_features
-        self.window_size = window_size
-        self.forecast_size = forecast_size
-        self.dim_pos = dim_pos_encoding
+        d_model = _transformer_sizes(self, n_features, window_size, forecast_size,
+                                     dim_pos_encoding, nhead)
         # The encoder is built here only to turn off nested tensors (unused with odd nhead).
         encoder = nn.TransformerEncoder(
             nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, batch_first=True),
@@ -246,12 +238,21 @@ class TransformerPredictor(Seq2Seq):
         return context[:, -1:] + self.out(h)
 
 
-def _check_heads(d_model: int, nhead: int, n_features: int, dim_pos: int) -> None:
+def _transformer_sizes(module: nn.Module, n_features: int, window_size: int, forecast_size: int,
+                       dim_pos: int, nhead: int) -> int:
+    """Set the sizes both Transformer predictors keep; return their width d_model (frames ⊕
+    position codes), checked against ``nhead``."""
+    module.n_features = n_features
+    module.window_size = window_size
+    module.forecast_size = forecast_size
+    module.dim_pos = dim_pos
+    d_model = n_features + dim_pos
     if nhead < 1 or d_model % nhead:
         raise DemiurgeError(
             f"the Transformer width ({n_features} features + {dim_pos} position codes = "
             f"{d_model}) must be divisible by nhead ({nhead}); change --nhead or "
             "--dim-pos-encoding")
+    return d_model
 
 
 MODELS: Dict[str, type] = {
