@@ -32,6 +32,7 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
     """
     from demiurge.data.demo_corpus import make_demo_corpus
     from demiurge.plugin.from_runs import export_run
+    from demiurge.runs import is_run
     from demiurge.sequencer.describe import describe_folder
     from demiurge.sequencer.predict import predict
     from demiurge.sequencer.render import render
@@ -74,7 +75,7 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
 
     stage(f"4/6 train predictor ({model})")
     predictor_run = out / "runs" / f"predictor-{model}"
-    if (predictor_run / "manifest.json").exists():
+    if is_run(predictor_run):
         log(f"predictor run {predictor_run} exists; reusing it (delete it to retrain)")
     else:
         train_predictor(out=predictor_run, db=out / "db-recorded", model=model,

@@ -17,7 +17,7 @@ from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.forecast import load_forecaster, load_predictor
 from demiurge.sequencer.json_layout import read_layout
 from demiurge.sequencer.predict import predict
-from demiurge.train.run import Run
+from demiurge.runs import Run
 
 W, F = 4, 2
 TINY = ["--window-size", str(W), "--forecast-size", str(F), "--hidden-size", "8",

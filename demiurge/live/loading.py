@@ -113,7 +113,7 @@ def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
     from demiurge.sequencer.db import DescriptorDB
     from demiurge.sequencer.describe import describe_folder
     from demiurge.train.predictor import train_predictor
-    from demiurge.train.run import Run
+    from demiurge.runs import Run
 
     root = cache_dir() / "default"
     corpus, db_dir, run_dir = root / "corpus", root / "db", root / "predictor"
@@ -134,6 +134,6 @@ def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
             shutil.rmtree(run_dir)  # an interrupted first training: start it again
         log(f"training the default predictor into {run_dir} (first use only)")
         train_predictor(out=run_dir, db=db_dir, max_steps=DEFAULT_PREDICTOR_STEPS,
-                        val_every=DEFAULT_PREDICTOR_STEPS // 3, device="cpu", log=log,
+                        eval_every=DEFAULT_PREDICTOR_STEPS // 3, device="cpu", log=log,
                         export=False, **DEFAULT_PREDICTOR)
     return db_dir, run_dir

@@ -117,7 +117,7 @@ def predict(*, run: str | os.PathLike, source: str | os.PathLike, length: int,
         entries=[(path, p) for (path, _), p in zip(usable, predictions)],
         skipped=report.skipped,
         extra={"kind": "predictions", "run": trained.run.id, "run_path": str(trained.run.path.resolve()),
-               "model": trained.config["model"], "checkpoint_step": trained.step,
+               "model": trained.name, "checkpoint_step": trained.step,
                "length": length, "window_size": trained.window_size,
                "temperature": temperature, "seed": seed})
     export_json(db, out)

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from demiurge.train.run import Run
+from demiurge.runs import Run
 
 
 class RunLogger:
