@@ -126,7 +126,8 @@ def apply(base, changes: Optional[Mapping[str, Any]]):
 def parse_set(items: Sequence[str], sections: Mapping[str, Sequence[type]]) -> Dict[str, Dict[str, Any]]:
     """``["g.channels=32", ...]`` -> ``{"g": {"channels": 32}}``, each value read by its
     field's converter; ``sections`` maps each prefix to the config classes it may address
-    (the first that has the field reads it; the config it is applied to checks the name)."""
+    (the first that has the field reads it; the config it is applied to checks the name, so
+    a generator setting is checked against the chosen architecture's config)."""
     out: Dict[str, Dict[str, Any]] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -135,12 +136,10 @@ def parse_set(items: Sequence[str], sections: Mapping[str, Sequence[type]]) -> D
             raise DemiurgeError(f"--set {item!r}: write PREFIX.NAME=VALUE with PREFIX one of "
                                 f"{', '.join(sections)}")
         hints = [h for h in (_hints(c) for c in sections[prefix]) if name in h]
-        if not hints:
-            known = sorted({n for c in sections[prefix] for n in _hints(c)})
-            raise DemiurgeError(f"--set {item!r}: no setting {name!r} here; known settings are "
-                                f"{', '.join(known)}")
+        # An unknown name is kept as text: the config it is applied to refuses it by name.
+        parse = converter(hints[0][name]) if hints else str
         try:
-            out.setdefault(prefix, {})[name] = converter(hints[0][name])(value)
+            out.setdefault(prefix, {})[name] = parse(value)
         except (argparse.ArgumentTypeError, ValueError) as exc:
             raise DemiurgeError(f"--set {item!r}: {exc}") from None
     return out

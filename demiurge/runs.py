@@ -187,8 +187,9 @@ class Run:
             return which
         if which == "best" and self.has_checkpoint("latest"):
             return "latest"
-        raise DemiurgeError(f"run {self.path} has no {which} checkpoint yet; train it for at "
-                            "least one checkpoint interval")
+        what = "checkpoint" if which == "best" else f"{which} checkpoint"
+        raise DemiurgeError(f"run {self.path} has no {what} yet; train it for at least one "
+                            "checkpoint interval")
 
     # ------------------------------------------------------------------ files
     def record_file(self, name: str, relpath: str, description: str) -> Path:

@@ -143,7 +143,7 @@ def test_bad_inputs_are_clear_errors(runs, tmp_path, capsys):
     with pytest.raises(DemiurgeError, match="holds a descriptor DB, not predictions"):
         predict(run=run, source=db, length=3, out=db)
     untrained = Run.create(tmp_path / "untrained", kind="predictor", config={})
-    with pytest.raises(DemiurgeError, match="no 'best' checkpoint"):
+    with pytest.raises(DemiurgeError, match="has no checkpoint yet"):
         predict(run=untrained.path, source=db, length=3, out=tmp_path / "o7")
     # through the CLI: one line on stderr, exit status 2
     capsys.readouterr()
