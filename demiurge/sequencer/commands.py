@@ -1,5 +1,6 @@
-"""Sequencer sub-commands: ``demiurge describe`` (audio folder -> descriptor DB) and
-``demiurge render`` (forecast descriptors -> nearest DB frames -> wav)."""
+"""Sequencer sub-commands: ``demiurge describe`` (audio folder -> descriptor DB),
+``demiurge render`` (forecast descriptors -> nearest DB frames -> wav) and ``demiurge
+predict`` (a predictor run -> forecast descriptors)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,14 @@ def run_render(args: argparse.Namespace) -> int:
     render(args.predictions, args.db, args.output, metric=args.metric,
            standardize=not args.raw, k=args.k, avoid_repeats=args.avoid_repeats,
            continuity=args.continuity, crossfade=args.crossfade, use_faiss=args.faiss)
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from demiurge.sequencer.predict import predict
+
+    predict(run=args.run, source=args.input, length=args.length, out=args.output,
+            temperature=args.temperature, seed=args.seed)
     return 0
 
 
@@ -70,3 +79,18 @@ def register(subparsers) -> None:
                    help="screen candidates with a faiss HNSW index (approximate, for very "
                         "large DBs; needs the faiss extra)")
     p.set_defaults(func=run_render)
+
+    p = subparsers.add_parser(
+        "predict", help="forecast descriptor frames after the end of each input",
+        description="Roll out N future descriptor frames from the end of each input file with a "
+                    "trained predictor; write them as a predictions DB folder plus one JSON per "
+                    "input in the original layout.")
+    p.add_argument("run", metavar="RUN", help="predictor run directory or run id")
+    p.add_argument("--input", required=True, metavar="AUDIO_OR_DB",
+                   help="an audio file, a folder of audio, or a descriptor DB folder")
+    p.add_argument("--length", type=int, required=True, metavar="N", help="frames to forecast")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="predictions folder to write")
+    p.add_argument("--temperature", type=float, default=0.0,
+                   help="noise (std in z units) added to each forecast frame (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the noise (default 0)")
+    p.set_defaults(func=run_predict)

@@ -229,7 +229,7 @@ class Trainer:
             raise DemiurgeError(f"{run.path} was trained by an older demiurge whose {self.kind} runs "
                                 "cannot be resumed (they still load for predict, generate and "
                                 "export); start a new run, e.g. with --config "
-                                f"{run.path / 'config.json'}")
+                                f"{run.path}")
 
     # ------------------------------------------------------------------ loop
     def fit(self) -> Path:
