@@ -44,9 +44,9 @@ class TrainConfig(_Config):
         "total optimisation steps to reach (--resume --max-steps N trains up to step N)"))
     eval_every: int = field(default=100, metadata=_help(
         "evaluate, log samples and checkpoint every N steps"))
-    max_minutes: Optional[float] = field(default=None, metadata=_help(
+    max_minutes: float = field(default=0.0, metadata=_help(
         "stop cleanly after M minutes of training in this session, keeping the best and latest "
-        "checkpoints ('none' = no limit)"))
+        "checkpoints (0 = no limit)"))
     batch_size: int = field(default=16, metadata=_help("examples per mini-batch"))
     lr: Optional[float] = field(default=None, metadata=_help("learning rate ('none' = the model's)"))
     seed: int = field(default=0, metadata=_help("seed for the split, initialisation and batches"))
@@ -65,8 +65,9 @@ class TrainConfig(_Config):
             raise DemiurgeError(f"--threads must be 0 (torch's default) or more, not {self.threads}")
         if not 0.0 < self.val_fraction < 1.0:
             raise DemiurgeError(f"--val-fraction must be between 0 and 1, not {self.val_fraction}")
-        if self.max_minutes is not None and not self.max_minutes > 0:
-            raise DemiurgeError(f"--max-minutes must be a positive number of minutes, not {self.max_minutes}")
+        if not self.max_minutes >= 0:
+            raise DemiurgeError(f"--max-minutes must be 0 (no limit) or a positive number of minutes, "
+                                f"not {self.max_minutes}")
 
     @classmethod
     def of(cls, train: Mapping[str, Any]) -> "TrainConfig":
@@ -131,7 +132,8 @@ class Trainer:
     project = ""
     defaults = TrainConfig()
     options: Tuple[str, ...] = ()
-    prefixes: Mapping[str, str] = {}    # config section -> flag prefix (for messages)
+    prefixes: Mapping[str, str] = {}        # config section -> flag prefix (--mel-n-fft)
+    set_prefixes: Mapping[str, str] = {}    # config section -> --set prefix (--set g.channels=)
 
     def __init__(self, *, out: str | os.PathLike, resume: bool = False,
                  config: Optional[Mapping[str, Any]] = None, use_wandb: bool = True,
@@ -201,11 +203,15 @@ class Trainer:
         TrainConfig.of(train)
         return train
 
-    def flag(self, section: Optional[str], name: str) -> str:
-        """The command-line flag of a stored setting (for messages)."""
-        if section is None or section == "train":
-            return flag_name("", name)
-        return flag_name(self.prefixes.get(section, section), name)
+    def setting(self, section: Optional[str], name: str, value: Any = None) -> str:
+        """How a stored setting is typed on the command line (for messages): ``--hidden-size
+        8``, ``--mel-n-fft 2048``, ``--set g.channels=64``; without ``value`` only the flag."""
+        if section in self.set_prefixes:
+            said = f"--set {self.set_prefixes[section]}.{name}"
+            return said if value is None else f"{said}={json.dumps(value)}"
+        prefix = "" if section in (None, "train") else self.prefixes.get(section, section)
+        said = flag_name(prefix, name)
+        return said if value is None else f"{said} {value}"
 
     def refuse_changes(self, stored: Dict[str, Any], config: Dict[str, Any]) -> None:
         """On resume: refuse given options that would change the stored run."""
@@ -219,9 +225,10 @@ class Trainer:
                 if section == "train" and name in SCHEDULE + LOCATIONS:
                     continue
                 if was != now:
-                    flag = self.flag(section, name)
-                    raise DemiurgeError(f"the run was trained with {flag} {was}, not {now}; resume "
-                                        f"without {flag}, or start a new run in another folder")
+                    raise DemiurgeError(
+                        f"the run was trained with {self.setting(section, name, was)}, not "
+                        f"{self.setting(section, name, now)}; resume without "
+                        f"{self.setting(section, name)}, or start a new run in another folder")
 
     def check_resumable(self, run: Run, stored: Dict[str, Any]) -> None:
         """Refuse a stored run this version cannot continue (one line saying what to do)."""

@@ -65,7 +65,8 @@ class UNAGANTrainer(Trainer):
     project = "demiurge-unagan"
     defaults = TrainConfig(max_steps=100_000, eval_every=1000, batch_size=5, seed=0, val_fraction=0.1)
     options = ("audio", "segment_frames", "original_layers", "mel", "overrides")
-    prefixes = {"unagan": "u", "mel": "mel"}
+    prefixes = {"mel": "mel"}
+    set_prefixes = {"unagan": "u"}
 
     def make_config(self, base: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         given = self.given

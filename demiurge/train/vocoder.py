@@ -75,7 +75,8 @@ class VocoderTrainer(Trainer):
     project = "demiurge-vocoder"
     defaults = TrainConfig(max_steps=200_000, eval_every=1000, batch_size=16, seed=0, val_fraction=0.1)
     options = ("audio", "arch", "original_layers", "segment", "mel", "overrides")
-    prefixes = {"generator": "g", "discriminator": "d", "mel": "mel"}
+    prefixes = {"mel": "mel"}
+    set_prefixes = {"generator": "g", "discriminator": "d"}
 
     def make_config(self, base: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         given = self.given
@@ -114,8 +115,10 @@ class VocoderTrainer(Trainer):
         return {"model": "vocoder", "arch": arch, "generator": gen_cfg.to_dict(),
                 "discriminator": disc_cfg.to_dict(), "mel": mel.to_dict(), "train": train}
 
-    def flag(self, section, name):
-        return "--segment" if name == "segment_samples" else super().flag(section, name)
+    def setting(self, section, name, value=None):
+        if name == "segment_samples":
+            return "--segment" if value is None else f"--segment {value}"
+        return super().setting(section, name, value)
 
     # ------------------------------------------------------------------ build
     def build(self, config, state, run) -> None:
