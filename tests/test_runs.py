@@ -81,25 +81,17 @@ def test_a_run_with_relative_paths_resumes_and_exports_from_another_folder(tmp_p
     assert (elsewhere / "exported" / "run.ts").exists()
 
 
-def test_vocoder_eval_every_survives_resume(tmp_path, make_wav):
+@pytest.mark.parametrize("kind,args,key", [("vocoder", vocoder_args, "val_mel_l1"),
+                                             ("unagan", unagan_args, "val_convergence")])
+def test_eval_every_survives_resume(kind, args, key, tmp_path, make_wav):
     audio = write_corpus(make_wav)
     run_dir = tmp_path / "run"
-    args = vocoder_args(audio, run_dir, steps=1)
-    args[args.index("--eval-every") + 1] = "1"
-    assert main(args) == 0
-    assert main(["train", "vocoder", "--resume", "-o", str(run_dir), "--max-steps", "3", "--no-export"]) == 0
-    assert _evaluated_steps(run_dir, "val_mel_l1") == [1, 2, 3]
+    first = args(audio, run_dir, steps=1)
+    first[first.index("--eval-every") + 1] = "1"
+    assert main(first) == 0
+    assert main(["train", kind, "--resume", "-o", str(run_dir), "--max-steps", "3", "--no-export"]) == 0
+    assert _evaluated_steps(run_dir, key) == [1, 2, 3]
     assert Run.open(run_dir).config["train"]["max_steps"] == 3   # the new total is stored too
-
-
-def test_unagan_eval_every_survives_resume(tmp_path, make_wav):
-    audio = write_corpus(make_wav)
-    run_dir = tmp_path / "run"
-    args = unagan_args(audio, run_dir, steps=1)
-    args[args.index("--eval-every") + 1] = "1"
-    assert main(args) == 0
-    assert main(["train", "unagan", "--resume", "-o", str(run_dir), "--max-steps", "3", "--no-export"]) == 0
-    assert _evaluated_steps(run_dir, "val_convergence") == [1, 2, 3]
 
 
 def test_resume_refuses_a_changed_model_setting(tmp_path, make_wav, capsys):

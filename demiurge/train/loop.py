@@ -23,8 +23,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 import torch
 
-from demiurge.config_flags import flag_name
-from demiurge.dsp.config import _Config, _help
+from demiurge.config_flags import apply, flag_name
+from demiurge.dsp.config import MelConfig, _Config, _help
 from demiurge.errors import DemiurgeError
 from demiurge.fileio import write_json
 from demiurge.progress import progress_bar
@@ -110,6 +110,23 @@ def save_mel_png(path: Path, panels: List[Tuple[str, np.ndarray]]) -> Path:
         fig.savefig(tmp, format="png", dpi=80)
     plt.close(fig)
     return path
+
+
+def audio_parts(given: Mapping[str, Any], base: Mapping[str, Any]
+                ) -> Tuple[Dict[str, Dict[str, Any]], MelConfig, Dict[str, Any]]:
+    """What an audio model's ``make_config`` starts from: (``overrides`` by config section,
+    with a given ``mel`` config folded in; the mel config; the stored ``train`` section with
+    the given ``audio`` folder, made absolute)."""
+    overrides = dict(given.get("overrides") or {})
+    if "mel" in given:
+        overrides["mel"] = dict(given["mel"].to_dict(), **overrides.get("mel", {}))
+    mel = apply(MelConfig.from_dict(base["mel"]) if "mel" in base else MelConfig(), overrides.get("mel"))
+    train = dict(base.get("train", {}))
+    if "audio" in given:
+        train["audio"] = str(absolute(given["audio"]))
+    if "audio" not in train:
+        raise DemiurgeError("give the training recordings with --audio DIR")
+    return overrides, mel, train
 
 
 def audio_corpus(config: Dict[str, Any], *, min_samples: int, log: Callable[[str], None]) -> AudioCorpus:

@@ -22,10 +22,9 @@ from demiurge.dsp import LogMel, MelConfig
 from demiurge.errors import DemiurgeError
 from demiurge.models.unagan import MelAutoencoder, MelEncoder, UNAGANConfig, UNAGANGenerator
 from demiurge.config_flags import apply
-from demiurge.runs import absolute
 from demiurge.train import distributed
 from demiurge.train.corpus import file_mels, mel_statistics
-from demiurge.train.loop import Trainer, TrainConfig, audio_corpus, save_mel_png
+from demiurge.train.loop import Trainer, TrainConfig, audio_corpus, audio_parts, save_mel_png
 
 
 class CycleGenerator(nn.Module):
@@ -69,27 +68,18 @@ class UNAGANTrainer(Trainer):
     set_prefixes = {"unagan": "u"}
 
     def make_config(self, base: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-        given = self.given
-        base = base or {}
-        overrides = dict(given.get("overrides") or {})
-        if "mel" in given:
-            overrides["mel"] = dict(given["mel"].to_dict(), **overrides.get("mel", {}))
+        given, base = self.given, base or {}
+        overrides, mel, stored = audio_parts(given, base)
         cfg = UNAGANConfig.from_dict(base["unagan"]) if "unagan" in base else UNAGANConfig()
         if given.get("original_layers"):
             cfg = cfg.replace(causal=False)
         cfg = apply(cfg, overrides.get("unagan"))
-        mel = apply(MelConfig.from_dict(base["mel"]) if "mel" in base else MelConfig(), overrides.get("mel"))
-        stored = dict(base.get("train", {}))
         if "segment_frames" in given:
             stored["segment_frames"] = given["segment_frames"]
-        if "audio" in given:
-            stored["audio"] = str(absolute(given["audio"]))
         train = self.train_section(stored, segment_frames=512, betas=(0.5, 0.999), gamma=1.0, lambda_k=0.01,
                                    k0=0.0, lambda_cycle=1.0, grad_clip=3.0, validation_segments=4)
         if train["lr"] is None:
             train["lr"] = 1e-4
-        if "audio" not in train:
-            raise DemiurgeError("give the training recordings with --audio DIR")
         if train["segment_frames"] % cfg.frames_per_z:
             raise DemiurgeError(f"--segment-frames ({train['segment_frames']}) must be a multiple of "
                                 f"{cfg.frames_per_z} (mel frames per z vector)")

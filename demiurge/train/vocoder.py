@@ -26,10 +26,9 @@ from demiurge.config_flags import apply
 from demiurge.errors import DemiurgeError
 from demiurge.models import DEFAULT_VOCODER, VOCODER_ARCHS, build_vocoder, vocoder_family
 from demiurge.models.discriminators import DiscriminatorConfig, Scores, VocoderDiscriminator
-from demiurge.runs import absolute
 from demiurge.train import distributed
 from demiurge.train.corpus import file_mels, mel_statistics
-from demiurge.train.loop import Trainer, TrainConfig, audio_corpus, save_mel_png
+from demiurge.train.loop import Trainer, TrainConfig, audio_corpus, audio_parts, save_mel_png
 
 FAMILY_TRAINING = {
     "melgan": dict(adversarial="hinge", fm_weight=10.0, mel_weight=0.0, lr=1e-4, betas=(0.5, 0.9),
@@ -79,11 +78,8 @@ class VocoderTrainer(Trainer):
     set_prefixes = {"generator": "g", "discriminator": "d"}
 
     def make_config(self, base: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-        given = self.given
-        base = base or {}
-        overrides = dict(given.get("overrides") or {})
-        if "mel" in given:
-            overrides["mel"] = dict(given["mel"].to_dict(), **overrides.get("mel", {}))
+        given, base = self.given, base or {}
+        overrides, mel, stored = audio_parts(given, base)
         arch = given.get("arch", base.get("arch", DEFAULT_VOCODER))
         family = vocoder_family(arch)
         _, gen_cfg, disc_cfg = VOCODER_ARCHS[arch]
@@ -94,19 +90,11 @@ class VocoderTrainer(Trainer):
             gen_cfg = gen_cfg.replace(causal=False, **({"gru": True} if family == "melgan" else {}))
         gen_cfg = apply(gen_cfg, overrides.get("generator"))
         disc_cfg = apply(disc_cfg, overrides.get("discriminator"))
-        mel = apply(MelConfig.from_dict(base["mel"]) if "mel" in base else MelConfig(), overrides.get("mel"))
-        stored = dict(base.get("train", {}))
         if base.get("arch", arch) != arch:   # the family's own training settings
             stored = {k: v for k, v in stored.items() if k not in FAMILY_TRAINING[family]}
         if "segment" in given:
             stored["segment_samples"] = given["segment"]
-        if "audio" in given:
-            stored["audio"] = str(absolute(given["audio"]))
         train = self.train_section(stored, **FAMILY_TRAINING[family], segment_samples=8192)
-        if train["lr"] is None:
-            train["lr"] = FAMILY_TRAINING[family]["lr"]
-        if "audio" not in train:
-            raise DemiurgeError("give the training recordings with --audio DIR")
         segment, hop = train["segment_samples"], mel.hop_length
         if segment % hop or segment < 4 * hop:
             raise DemiurgeError(f"--segment ({segment}) must be a multiple of the hop ({hop}) "
