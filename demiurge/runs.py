@@ -295,9 +295,8 @@ class Checkpoint:
 
     def card(self) -> Dict[str, Any]:
         """The provenance part of a model card."""
-        card = {"run_id": self.run_id, "source": str(self.source), "checkpoint": self.which,
+        return {"run_id": self.run_id, "source": str(self.source), "checkpoint": self.which,
                 "step": self.step, "epoch": self.state.get("epoch"), "metric": self.state.get("metric")}
-        return card
 
 
 Loader = Callable[[Checkpoint], Any]
@@ -342,7 +341,8 @@ def load(ref: str | os.PathLike | Run, *, kind: Optional[str] = None, which: str
     checkpoint = read_checkpoint(ref, kind=kind, which=which)
     loader = LOADERS.get(checkpoint.kind)
     if loader is None:
-        known = ", ".join(sorted(LOADERS)) or "none loaded"
+        known = ", ".join(sorted(LOADERS)) or "none"
         raise DemiurgeError(f"{checkpoint.source} is a {checkpoint.kind} run, which demiurge "
-                            f"cannot load (it loads {known} runs)")
+                            f"cannot load (loaders are registered for: {known}; the package "
+                            "that defines a model registers its loader when imported)")
     return loader(checkpoint)
