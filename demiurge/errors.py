@@ -2,11 +2,14 @@
 
 Every message is a full sentence that names what was wrong (a file, an OSC message, a run)
 and what to do about it. Command-line entry points catch ``DemiurgeError`` and print its
-message as one line instead of a traceback; a library's own explanation (torch's, say) goes
-in ``detail``, which they print only under ``--verbose``.
+message as one line instead of a traceback (:func:`exit_status`); a library's own explanation
+(torch's, say) goes in ``detail``, which they print only under ``--verbose``.
 """
 
-from typing import Optional
+from __future__ import annotations
+
+import sys
+from typing import Callable, Optional
 
 
 class DemiurgeError(Exception):
@@ -42,3 +45,17 @@ class AudioFileError(DemiurgeError):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+def exit_status(prog: str, action: Callable[[], Optional[int]], *, verbose: bool = False) -> int:
+    """Run a command-line ``action`` and return its exit status: a :class:`DemiurgeError`
+    becomes one line ``PROG: error: MESSAGE`` on stderr (its detail too when ``verbose``) and
+    status 2, Ctrl-C status 130."""
+    try:
+        return int(action() or 0)
+    except DemiurgeError as exc:
+        print(f"{prog}: error: {exc.report(verbose=verbose)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130

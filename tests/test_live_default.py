@@ -16,7 +16,7 @@ from live_fixtures import SR, steady_tone
 def test_default_is_built_once_cached_and_plays(tmp_path, monkeypatch):
     from demiurge.data.audio import write_audio
     from demiurge.sequencer.db import DescriptorDB
-    from demiurge.train.run import Run
+    from demiurge.runs import Run
 
     monkeypatch.setenv("DEMIURGE_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(demo, "DEFAULT_PREDICTOR_STEPS", 3)  # the real one trains longer

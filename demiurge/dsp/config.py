@@ -4,10 +4,15 @@ training run, exported model), so features can always be recomputed identically.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from demiurge.errors import DemiurgeError
+
+
+def _help(text: str, **extra: Any) -> dict:
+    """Field metadata read by :mod:`demiurge.config_flags` (help text, choices)."""
+    return dict(extra, help=text)
 
 
 class _Config:
@@ -44,16 +49,21 @@ class MFCCConfig(_Config):
     floor is off (``top_db=None``).
     """
 
-    sample_rate: int = 44100
-    n_fft: int = 2048
-    hop_length: int = 1024
-    n_mels: int = 128
-    n_mfcc: int = 13
-    fmin: float = 0.0
-    fmax: Optional[float] = None
-    top_db: Optional[float] = 80.0
-    delta_width: int = 9
-    delta_orders: int = 2
+    sample_rate: int = field(default=44100, metadata=_help(
+        "analysis rate in Hz; files at other rates are resampled"))
+    n_fft: int = field(default=2048, metadata=_help(
+        "FFT size in samples (n_fft/2 must be a multiple of the hop)"))
+    hop_length: int = field(default=1024, metadata=_help("samples between frames: one descriptor per hop"))
+    n_mels: int = field(default=128, metadata=_help("mel bands"))
+    n_mfcc: int = field(default=13, metadata=_help(
+        "MFCC coefficients (features = n_mfcc x (1 + delta orders))"))
+    fmin: float = field(default=0.0, metadata=_help("lowest mel frequency in Hz"))
+    fmax: Optional[float] = field(default=None, metadata=_help(
+        "highest mel frequency in Hz ('none' = sample_rate / 2)"))
+    top_db: Optional[float] = field(default=80.0, metadata=_help(
+        "floor of the log-mel power below a full-scale sine, in dB ('none' = no floor)"))
+    delta_width: int = field(default=9, metadata=_help("frames in the delta window (odd, >= 3)"))
+    delta_orders: int = field(default=2, metadata=_help("delta orders appended to the MFCC (0, 1 or 2)"))
 
     def __post_init__(self):
         if self.n_fft % 2 or (self.n_fft // 2) % self.hop_length:
@@ -91,14 +101,17 @@ class MelConfig(_Config):
     offline only). Either way a signal of T samples gives ``T // hop_length`` frames.
     """
 
-    sample_rate: int = 44100
-    n_fft: int = 1024
-    hop_length: int = 256
-    n_mels: int = 80
-    fmin: float = 0.0
-    fmax: Optional[float] = None
-    log_floor: float = 1e-5
-    padding: str = "causal"
+    sample_rate: int = field(default=44100, metadata=_help("sample rate in Hz; recordings are resampled"))
+    n_fft: int = field(default=1024, metadata=_help("FFT size in samples"))
+    hop_length: int = field(default=256, metadata=_help(
+        "samples per mel frame (the vocoder's upsampling product)"))
+    n_mels: int = field(default=80, metadata=_help("mel bands"))
+    fmin: float = field(default=0.0, metadata=_help("lowest mel frequency in Hz"))
+    fmax: Optional[float] = field(default=None, metadata=_help(
+        "highest mel frequency in Hz ('none' = sample_rate / 2)"))
+    log_floor: float = field(default=1e-5, metadata=_help("magnitude floor before log10"))
+    padding: str = field(default="causal", metadata=_help(
+        "mel framing: causal (streams) or the original's centred frames", choices=("causal", "center")))
 
     def __post_init__(self):
         if self.padding not in ("causal", "center"):

@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import List, Optional
 
-from demiurge.errors import DemiurgeError
+from demiurge.errors import DemiurgeError, exit_status
 from demiurge.live.engine import SEARCHES
 from demiurge.live.params import MODES, PARAMS_BY_NAME
 
@@ -74,13 +74,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         handler.setFormatter(logging.Formatter("demiurge-live: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
-    try:
-        return run(args)
-    except DemiurgeError as exc:
-        print(f"demiurge-live: error: {exc.report(verbose=args.verbose)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return exit_status("demiurge-live", lambda: run(args), verbose=args.verbose)
 
 
 def run(args: argparse.Namespace) -> int:

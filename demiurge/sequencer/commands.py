@@ -1,44 +1,17 @@
-"""Sequencer sub-commands: ``demiurge describe`` (audio folder -> descriptor DB) and
-``demiurge render`` (forecast descriptors -> nearest DB frames -> wav)."""
+"""Sequencer sub-commands: ``demiurge describe`` (audio folder -> descriptor DB),
+``demiurge render`` (forecast descriptors -> nearest DB frames -> wav) and ``demiurge
+predict`` (a predictor run -> forecast descriptors)."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
+from demiurge.config_flags import add_flags, apply, given
 from demiurge.dsp.config import MFCCConfig
 
 
-def _optional_float(text: str):
-    return None if text.lower() in ("none", "off") else float(text)
-
-
-MFCC_HELP = {
-    "sample_rate": "analysis rate in Hz; files at other rates are resampled",
-    "n_fft": "FFT size in samples (n_fft/2 must be a multiple of the hop)",
-    "hop_length": "samples between frames: one descriptor per hop",
-    "n_mels": "mel bands",
-    "n_mfcc": "MFCC coefficients (features = n_mfcc x (1 + delta orders))",
-    "fmin": "lowest mel frequency in Hz",
-    "fmax": "highest mel frequency in Hz ('none' = sample_rate / 2)",
-    "top_db": "floor of the log-mel power below a full-scale sine, in dB ('none' = no floor)",
-    "delta_width": "frames in the delta window (odd, >= 3)",
-    "delta_orders": "delta orders appended to the MFCC (0, 1 or 2)",
-}
-
-
-def add_mfcc_options(parser: argparse.ArgumentParser) -> None:
-    """One ``--option`` per :class:`MFCCConfig` field, defaults from the config."""
-    group = parser.add_argument_group("descriptor settings (stored with the DB)")
-    for field in dataclasses.fields(MFCCConfig):
-        default = field.default
-        kind = _optional_float if field.name in ("fmax", "top_db") else type(default)
-        group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, type=kind,
-                           default=default, help=f"{MFCC_HELP[field.name]} (default {default})")
-
-
 def mfcc_config(args: argparse.Namespace) -> MFCCConfig:
-    return MFCCConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(MFCCConfig)})
+    return apply(MFCCConfig(), given(args, MFCCConfig))
 
 
 def run_describe(args: argparse.Namespace) -> int:
@@ -70,6 +43,14 @@ def run_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_predict(args: argparse.Namespace) -> int:
+    from demiurge.sequencer.predict import predict
+
+    predict(run=args.run, source=args.input, length=args.length, out=args.output,
+            temperature=args.temperature, seed=args.seed)
+    return 0
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "describe", help="analyse a folder of audio into a descriptor DB",
@@ -86,7 +67,7 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", metavar="DB_DIR", required=True, help="DB folder to write")
     p.add_argument("--json", action="store_true",
                    help="also write one <stem>.json per audio file in the original Demiurge layout")
-    add_mfcc_options(p)
+    add_flags(p, MFCCConfig, title="descriptor settings (stored with the DB)")
     p.set_defaults(func=run_describe)
 
     p = subparsers.add_parser(
@@ -120,3 +101,18 @@ def register(subparsers) -> None:
                    help="screen candidates with a faiss HNSW index (approximate, for very "
                         "large DBs; needs the faiss extra)")
     p.set_defaults(func=run_render)
+
+    p = subparsers.add_parser(
+        "predict", help="forecast descriptor frames after the end of each input",
+        description="Roll out N future descriptor frames from the end of each input file with a "
+                    "trained predictor; write them as a predictions DB folder plus one JSON per "
+                    "input in the original layout.")
+    p.add_argument("run", metavar="RUN", help="predictor run directory or run id")
+    p.add_argument("--input", required=True, metavar="AUDIO_OR_DB",
+                   help="an audio file, a folder of audio, or a descriptor DB folder")
+    p.add_argument("--length", type=int, required=True, metavar="N", help="frames to forecast")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="predictions folder to write")
+    p.add_argument("--temperature", type=float, default=0.0,
+                   help="noise (std in z units) added to each forecast frame (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the noise (default 0)")
+    p.set_defaults(func=run_predict)

@@ -14,7 +14,6 @@ or a folder, described with the run's MFCC settings by the one descriptor module
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 from typing import Callable, List, Tuple
@@ -117,33 +116,10 @@ def predict(*, run: str | os.PathLike, source: str | os.PathLike, length: int,
         entries=[(path, p) for (path, _), p in zip(usable, predictions)],
         skipped=report.skipped,
         extra={"kind": "predictions", "run": trained.run.id, "run_path": str(trained.run.path.resolve()),
-               "model": trained.config["model"], "checkpoint_step": trained.step,
+               "model": trained.name, "checkpoint_step": trained.step,
                "length": length, "window_size": trained.window_size,
                "temperature": temperature, "seed": seed})
     export_json(db, out)
     log(f"predict: {len(usable)} input(s) forecast {length} frames each "
         f"({report.summary(used=len(usable))}); predictions DB and JSON written to {out}")
     return db
-
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "predict", help="forecast descriptor frames after the end of each input",
-        description="Roll out N future descriptor frames from the end of each input file with a "
-                    "trained predictor; write them as a predictions DB folder plus one JSON per "
-                    "input in the original layout.")
-    p.add_argument("run", metavar="RUN", help="predictor run directory or run id")
-    p.add_argument("--input", required=True, metavar="AUDIO_OR_DB",
-                   help="an audio file, a folder of audio, or a descriptor DB folder")
-    p.add_argument("--length", type=int, required=True, metavar="N", help="frames to forecast")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="predictions folder to write")
-    p.add_argument("--temperature", type=float, default=0.0,
-                   help="noise (std in z units) added to each forecast frame (default 0)")
-    p.add_argument("--seed", type=int, default=0, help="seed for the noise (default 0)")
-    p.set_defaults(func=_main)
-
-
-def _main(args: argparse.Namespace) -> int:
-    predict(run=args.run, source=args.input, length=args.length, out=args.output,
-            temperature=args.temperature, seed=args.seed)
-    return 0

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from demiurge.dsp import MelConfig
+from demiurge.errors import DemiurgeError
+from demiurge.runs import Run
 from demiurge.synthesis.generate import MANIFEST, generate
-from demiurge.train.run import Run
 from demiurge.train.unagan import UNAGANTrainer
 from demiurge.train.vocoder import VocoderTrainer
 
@@ -29,17 +30,21 @@ TINY_UNAGAN = {"unagan": {"channels": 64, "d_channels": 32, "d_channels_2d": 4}}
 
 
 def _train(trainer_cls, out: Path, steps: int, log: Callable[[str], None], **kwargs) -> None:
-    if (out / "manifest.json").exists():
+    try:
         run = Run.open(out)
-        done = run.manifest["checkpoints"].get("latest", {}).get("step", 0)
-        if done >= steps:
-            log(f"reusing {run.kind} run {run.id} in {out} ({done} steps)")
-            return
-        trainer_cls(out=out, resume=True, max_steps=steps, eval_every=steps, threads=1,
-                    export=False, log=log).fit()
+    except DemiurgeError:
+        run = None
+    if run is None:
+        trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, threads=1,
+                    export=False, log=log, **kwargs).fit()
         return
-    trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, threads=1,
-                export=False, log=log, **kwargs).fit()
+    latest = run.checkpoint_entry("latest")
+    done = latest["step"] if latest else 0
+    if done >= steps:
+        log(f"reusing {run.kind} run {run.id} in {out} ({done} steps)")
+        return
+    trainer_cls(out=out, resume=True, max_steps=steps, eval_every=steps, threads=1,
+                export=False, log=log).fit()
 
 
 def run_synthesis_demo(corpus_dir: str | os.PathLike, out_dir: str | os.PathLike, *,

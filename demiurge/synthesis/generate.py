@@ -61,8 +61,9 @@ def generate(*, unagan: str | os.PathLike, vocoder: str | os.PathLike, n: int, d
                                 for p in out_dir.iterdir()):
         raise DemiurgeError(f"{out_dir} already holds audio or a generation manifest; "
                             "choose an empty or new folder")
-    g, mel_u, _, card_u = load_unagan(unagan)
-    v, mel_v, _, card_v = load_vocoder(vocoder)
+    trained_u, trained_v = load_unagan(unagan), load_vocoder(vocoder)
+    g, mel_u, card_u = trained_u.generator, trained_u.mel, trained_u.card
+    v, mel_v, card_v = trained_v.generator, trained_v.mel, trained_v.card
     mel_u.check_compatible(mel_v, what=f"UNAGAN run {card_u.get('run_id') or unagan}",
                            other_what=f"vocoder run {card_v.get('run_id') or vocoder}")
     dev = torch.device(device)
