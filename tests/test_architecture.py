@@ -88,6 +88,21 @@ def test_imports_go_down_the_layers(path):
     assert not wrong, "imports against docs/architecture.md:\n" + "\n".join(wrong)
 
 
+# Where flags may be parsed: the command modules, the two entry points, and the one helper
+# that turns config dataclasses into flags.
+ARGPARSE_HOMES = {"cli.py", "config_flags.py", "live/cli.py"}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_argparse_stays_in_commands_modules(path):
+    rel = path.relative_to(PACKAGE).as_posix()
+    uses = any(isinstance(n, (ast.Import, ast.ImportFrom)) and
+               ("argparse" in [a.name for a in n.names] if isinstance(n, ast.Import) else n.module == "argparse")
+               for n in ast.walk(ast.parse(path.read_text())))
+    assert not uses or path.name == "commands.py" or rel in ARGPARSE_HOMES, \
+        f"{rel} uses argparse: parse flags in a commands module and call the library with typed arguments"
+
+
 def test_the_rule_sees_an_upward_import(tmp_path):
     """The checker itself: a lazy upward import inside a function is found."""
     bad = tmp_path / "bad.py"

@@ -167,35 +167,3 @@ def test_old_predictor_runs_load_and_are_refused_on_resume_with_one_line(tmp_pat
     assert "older demiurge" in err and "start a new run" in err and len(err.splitlines()) == 1
     frames = torch.zeros(1, trained.mfcc_config.n_features, 6)
     assert trained.forecaster().forward(frames, 3).shape == (1, trained.mfcc_config.n_features, 3)
-
-
-# ---------------------------------------------------------------------------- layering
-def _imports(path):
-    """Every module a source file imports, at the top or inside functions."""
-    import ast
-
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-    return found
-
-
-def test_nothing_below_train_imports_train_and_argparse_stays_in_commands():
-    from pathlib import Path
-
-    import demiurge
-
-    root = Path(demiurge.__file__).parent
-    below_train = ["runs.py", "config_flags.py", "dsp", "nn", "models", "sequencer", "plugin", "data"]
-    for name in below_train:
-        for path in ([root / name] if name.endswith(".py") else sorted((root / name).rglob("*.py"))):
-            bad = [m for m in _imports(path) if m == "demiurge.train" or m.startswith("demiurge.train.")]
-            assert not bad, f"{path.relative_to(root)} imports {bad}"
-    commands = {"cli.py", "commands.py", "config_flags.py", "live/cli.py"}
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).as_posix()
-        if "argparse" in _imports(path):
-            assert rel in commands or path.name == "commands.py", f"{rel} uses argparse"
