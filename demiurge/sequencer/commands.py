@@ -21,7 +21,7 @@ MFCC_HELP = {
     "n_mfcc": "MFCC coefficients (features = n_mfcc x (1 + delta orders))",
     "fmin": "lowest mel frequency in Hz",
     "fmax": "highest mel frequency in Hz ('none' = sample_rate / 2)",
-    "top_db": "floor of the log-mel power below a full-scale sine, in dB ('none' = no floor)",
+    "amin": "floor of the mel power (librosa's amin; the only floor: no top_db)",
     "delta_width": "frames in the delta window (odd, >= 3)",
     "delta_orders": "delta orders appended to the MFCC (0, 1 or 2)",
 }
@@ -32,7 +32,7 @@ def add_mfcc_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("descriptor settings (stored with the DB)")
     for field in dataclasses.fields(MFCCConfig):
         default = field.default
-        kind = _optional_float if field.name in ("fmax", "top_db") else type(default)
+        kind = _optional_float if field.name == "fmax" else type(default)
         group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, type=kind,
                            default=default, help=f"{MFCC_HELP[field.name]} (default {default})")
 

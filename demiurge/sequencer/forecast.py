@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from demiurge.dsp.config import MFCCConfig
+from demiurge.dsp.config import MFCCConfig, StaleFloorError
 from demiurge.errors import DemiurgeError
 from demiurge.sequencer.predictors import build_predictor
 
@@ -157,12 +157,17 @@ def load_predictor(run_or_dir: str | os.PathLike, *, which: str = "best") -> Tra
         raise DemiurgeError(f"{run.path}: checkpoint {which!r} is not a predictor checkpoint; "
                             "train it with `demiurge train predictor`")
     spec = state["model_config"]
+    try:
+        mfcc_config = MFCCConfig.from_dict(spec["mfcc_config"])
+    except StaleFloorError as exc:
+        raise DemiurgeError(f"{run.path}: the predictor's training DB {exc}; describe the "
+                            "audio again and train the predictor again on the new DB") from None
     return TrainedPredictor(
         model=model_from_checkpoint(state),
         mean=np.asarray(state["stats"]["mean"], np.float32),
         std=np.asarray(state["stats"]["std"], np.float32),
         window_size=int(spec["window_size"]), forecast_size=int(spec["forecast_size"]),
-        mfcc_config=MFCCConfig.from_dict(spec["mfcc_config"]),
+        mfcc_config=mfcc_config,
         config=run.config, run=run, step=int(state["step"]))
 
 
