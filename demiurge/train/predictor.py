@@ -1,6 +1,8 @@
 """``demiurge train predictor``: train one of the four descriptor predictors on a descriptor DB.
 
-Data: every file of the DB is cut into sliding windows of ``window_size + forecast_size``
+Data: every file of the DB, without its leading and trailing silence (the rule of
+:mod:`demiurge.sequencer.context`: forecasts start from sounding frames, so the model learns
+from them), is cut into sliding windows of ``window_size + forecast_size``
 frames (stride 1). Whole files are held out for validation (``--val-fraction``, chosen with
 the seed), so validation measures forecasts of material the model never saw. Features are
 z-scored with the mean and standard deviation of the training files' frames; the statistics
@@ -36,6 +38,7 @@ from torch import Tensor, nn
 from demiurge.errors import DemiurgeError
 from demiurge.fileio import atomic_path, read_json, write_json
 from demiurge.progress import progress_bar
+from demiurge.sequencer.context import trim_silence
 from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.forecast import RUN_KIND, model_from_checkpoint
 from demiurge.sequencer.predictors import HYPERPARAMETERS, MODELS, ONE_STEP, build_predictor
@@ -240,7 +243,7 @@ def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
     # ---- data
     descriptors = DescriptorDB.open(db)
     length = s.window_size + s.forecast_size
-    sequences = list(descriptors.sequences())
+    sequences = [(p, trim_silence(x, descriptors.config)) for p, x in descriptors.sequences()]
     usable = [(p, x) for p, x in sequences if x.shape[0] >= length]
     for p, x in sequences:
         if x.shape[0] < length:
