@@ -308,7 +308,7 @@
             150,
             22
           ],
-          "text": "prepend /demiurge/knn",
+          "text": "prepend /demiurge/k",
           "outlettype": [
             ""
           ]
@@ -347,7 +347,7 @@
             560,
             22
           ],
-          "text": "knn: number of nearest DB frames the query chooses among"
+          "text": "k: choose among the k nearest DB frames"
         }
       },
       {
@@ -362,7 +362,7 @@
             150,
             22
           ],
-          "text": "prepend /demiurge/avoid",
+          "text": "prepend /demiurge/avoid_repeats",
           "outlettype": [
             ""
           ]
@@ -401,7 +401,7 @@
             560,
             22
           ],
-          "text": "avoid (frames): repeat avoidance: a DB frame matched within the last N frames is not chosen again"
+          "text": "avoid_repeats (frames): never reuse a frame chosen in the last N steps (0 = off)"
         }
       },
       {
@@ -455,7 +455,7 @@
             560,
             22
           ],
-          "text": "continuity: preference for continuing the previous match (the next DB frame of the same file)"
+          "text": "continuity: 0..1: preference for continuing the previous match (the next frame of its file) when it is among the k nearest; its distance is scaled by 1 - continuity"
         }
       },
       {
@@ -470,7 +470,7 @@
             150,
             22
           ],
-          "text": "prepend /demiurge/temperature",
+          "text": "prepend /demiurge/weights",
           "outlettype": [
             ""
           ]
@@ -479,12 +479,81 @@
       {
         "box": {
           "id": "obj-27",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "patching_rect": [
+            20,
+            260,
+            60,
+            22
+          ],
+          "text": "mfcc0=0",
+          "outlettype": [
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-28",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "patching_rect": [
+            90,
+            260,
+            60,
+            22
+          ],
+          "text": "none",
+          "outlettype": [
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-29",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            500,
+            260,
+            560,
+            22
+          ],
+          "text": "weights: per-descriptor weights NAME=W, comma separated, NAME a descriptor (mfcc0) or a range (mfcc13-38); each weight scales its descriptor's axis (0 ignores it, 2 counts its differences twice); unnamed descriptors keep weight 1; e.g. mfcc0=0 ignores the loudness, none resets"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-30",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 1,
+          "patching_rect": [
+            330,
+            290,
+            150,
+            22
+          ],
+          "text": "prepend /demiurge/temperature",
+          "outlettype": [
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-31",
           "maxclass": "flonum",
           "numinlets": 1,
           "numoutlets": 2,
           "patching_rect": [
             20,
-            260,
+            290,
             70,
             22
           ],
@@ -499,13 +568,13 @@
       },
       {
         "box": {
-          "id": "obj-28",
+          "id": "obj-32",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             500,
-            260,
+            290,
             560,
             22
           ],
@@ -514,13 +583,13 @@
       },
       {
         "box": {
-          "id": "obj-29",
+          "id": "obj-33",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 1,
           "patching_rect": [
             330,
-            290,
+            320,
             150,
             22
           ],
@@ -532,13 +601,13 @@
       },
       {
         "box": {
-          "id": "obj-30",
+          "id": "obj-34",
           "maxclass": "flonum",
           "numinlets": 1,
           "numoutlets": 2,
           "patching_rect": [
             20,
-            290,
+            320,
             70,
             22
           ],
@@ -553,13 +622,13 @@
       },
       {
         "box": {
-          "id": "obj-31",
+          "id": "obj-35",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             500,
-            290,
+            320,
             560,
             22
           ],
@@ -568,13 +637,13 @@
       },
       {
         "box": {
-          "id": "obj-32",
+          "id": "obj-36",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 1,
           "patching_rect": [
             330,
-            320,
+            350,
             150,
             22
           ],
@@ -586,13 +655,13 @@
       },
       {
         "box": {
-          "id": "obj-33",
+          "id": "obj-37",
           "maxclass": "number",
           "numinlets": 1,
           "numoutlets": 2,
           "patching_rect": [
             20,
-            320,
+            350,
             70,
             22
           ],
@@ -607,83 +676,17 @@
       },
       {
         "box": {
-          "id": "obj-34",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            500,
-            320,
-            560,
-            22
-          ],
-          "text": "events: send /demiurge/match <file> <offset> <distance> to the client for every frame"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-35",
-          "maxclass": "message",
-          "numinlets": 2,
-          "numoutlets": 1,
-          "patching_rect": [
-            20,
-            360,
-            300,
-            22
-          ],
-          "text": "/demiurge/start",
-          "outlettype": [
-            ""
-          ]
-        }
-      },
-      {
-        "box": {
-          "id": "obj-36",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            500,
-            360,
-            560,
-            22
-          ],
-          "text": "start : start the audio stream"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-37",
-          "maxclass": "message",
-          "numinlets": 2,
-          "numoutlets": 1,
-          "patching_rect": [
-            20,
-            390,
-            300,
-            22
-          ],
-          "text": "/demiurge/stop",
-          "outlettype": [
-            ""
-          ]
-        }
-      },
-      {
-        "box": {
           "id": "obj-38",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             500,
-            390,
+            350,
             560,
             22
           ],
-          "text": "stop : stop the audio stream (the engine keeps its settings)"
+          "text": "events: send /demiurge/match <file> <offset> <distance> to the client for every frame"
         }
       },
       {
@@ -694,11 +697,11 @@
           "numoutlets": 1,
           "patching_rect": [
             20,
-            420,
+            390,
             300,
             22
           ],
-          "text": "/demiurge/load/db /path/to/db",
+          "text": "/demiurge/start",
           "outlettype": [
             ""
           ]
@@ -712,11 +715,11 @@
           "numoutlets": 0,
           "patching_rect": [
             500,
-            420,
+            390,
             560,
             22
           ],
-          "text": "load/db <path>: load another descriptor DB (off the audio thread, switched in with a crossfade)"
+          "text": "start : start the audio stream"
         }
       },
       {
@@ -727,11 +730,11 @@
           "numoutlets": 1,
           "patching_rect": [
             20,
-            450,
+            420,
             300,
             22
           ],
-          "text": "/demiurge/load/predictor /path/to/run",
+          "text": "/demiurge/stop",
           "outlettype": [
             ""
           ]
@@ -745,11 +748,11 @@
           "numoutlets": 0,
           "patching_rect": [
             500,
-            450,
+            420,
             560,
             22
           ],
-          "text": "load/predictor <path>: load another predictor: a run directory or an exported .ts (off the audio thread, switched in with a crossfade)"
+          "text": "stop : stop the audio stream (the engine keeps its settings)"
         }
       },
       {
@@ -760,11 +763,11 @@
           "numoutlets": 1,
           "patching_rect": [
             20,
-            480,
+            450,
             300,
             22
           ],
-          "text": "/demiurge/seed /path/to/seed.wav",
+          "text": "/demiurge/load/db /path/to/db",
           "outlettype": [
             ""
           ]
@@ -778,11 +781,11 @@
           "numoutlets": 0,
           "patching_rect": [
             500,
-            480,
+            450,
             560,
             22
           ],
-          "text": "seed [<path>]: seed dream mode with the predictor context taken from the input (no argument) or from an audio file"
+          "text": "load/db <path>: load another descriptor DB (off the audio thread, switched in with a crossfade)"
         }
       },
       {
@@ -793,11 +796,11 @@
           "numoutlets": 1,
           "patching_rect": [
             20,
-            510,
+            480,
             300,
             22
           ],
-          "text": "/demiurge/record /tmp/demiurge-take.wav",
+          "text": "/demiurge/load/predictor /path/to/run",
           "outlettype": [
             ""
           ]
@@ -811,11 +814,11 @@
           "numoutlets": 0,
           "patching_rect": [
             500,
-            510,
+            480,
             560,
             22
           ],
-          "text": "record <path>: write what is played to a wav file, until record/stop"
+          "text": "load/predictor <path>: load another predictor: a run directory or an exported .ts (off the audio thread, switched in with a crossfade)"
         }
       },
       {
@@ -826,11 +829,11 @@
           "numoutlets": 1,
           "patching_rect": [
             20,
-            540,
+            510,
             300,
             22
           ],
-          "text": "/demiurge/record/stop",
+          "text": "/demiurge/seed /path/to/seed.wav",
           "outlettype": [
             ""
           ]
@@ -844,11 +847,11 @@
           "numoutlets": 0,
           "patching_rect": [
             500,
-            540,
+            510,
             560,
             22
           ],
-          "text": "record/stop : stop recording and close the wav file"
+          "text": "seed [<path>]: seed dream mode with the predictor context taken from the input (no argument) or from an audio file"
         }
       },
       {
@@ -859,11 +862,11 @@
           "numoutlets": 1,
           "patching_rect": [
             20,
-            570,
+            540,
             300,
             22
           ],
-          "text": "/demiurge/status",
+          "text": "/demiurge/record /tmp/demiurge-take.wav",
           "outlettype": [
             ""
           ]
@@ -877,11 +880,11 @@
           "numoutlets": 0,
           "patching_rect": [
             500,
-            570,
+            540,
             560,
             22
           ],
-          "text": "status : ask for the engine's state"
+          "text": "record <path>: write what is played to a wav file, until record/stop"
         }
       },
       {
@@ -892,11 +895,11 @@
           "numoutlets": 1,
           "patching_rect": [
             20,
-            600,
+            570,
             300,
             22
           ],
-          "text": "/demiurge/help",
+          "text": "/demiurge/record/stop",
           "outlettype": [
             ""
           ]
@@ -910,25 +913,26 @@
           "numoutlets": 0,
           "patching_rect": [
             500,
-            600,
+            570,
             560,
             22
           ],
-          "text": "help : list every address"
+          "text": "record/stop : stop recording and close the wav file"
         }
       },
       {
         "box": {
           "id": "obj-53",
-          "maxclass": "toggle",
-          "numinlets": 1,
+          "maxclass": "message",
+          "numinlets": 2,
           "numoutlets": 1,
           "patching_rect": [
             20,
-            640,
-            22,
+            600,
+            300,
             22
           ],
+          "text": "/demiurge/status",
           "outlettype": [
             ""
           ]
@@ -937,19 +941,16 @@
       {
         "box": {
           "id": "obj-54",
-          "maxclass": "newobj",
-          "numinlets": 2,
-          "numoutlets": 1,
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
           "patching_rect": [
-            60,
-            640,
-            150,
+            500,
+            600,
+            560,
             22
           ],
-          "text": "metro 500",
-          "outlettype": [
-            ""
-          ]
+          "text": "status : ask for the engine's state"
         }
       },
       {
@@ -959,12 +960,12 @@
           "numinlets": 2,
           "numoutlets": 1,
           "patching_rect": [
-            160,
-            640,
-            150,
+            20,
+            630,
+            300,
             22
           ],
-          "text": "/demiurge/status",
+          "text": "/demiurge/help",
           "outlettype": [
             ""
           ]
@@ -977,8 +978,76 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
+            500,
+            630,
+            560,
+            22
+          ],
+          "text": "help : list every address"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-57",
+          "maxclass": "toggle",
+          "numinlets": 1,
+          "numoutlets": 1,
+          "patching_rect": [
+            20,
+            670,
+            22,
+            22
+          ],
+          "outlettype": [
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-58",
+          "maxclass": "newobj",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "patching_rect": [
+            60,
+            670,
+            150,
+            22
+          ],
+          "text": "metro 500",
+          "outlettype": [
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-59",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "patching_rect": [
+            160,
+            670,
+            150,
+            22
+          ],
+          "text": "/demiurge/status",
+          "outlettype": [
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-60",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
             330,
-            640,
+            670,
             150,
             22
           ],
@@ -987,13 +1056,13 @@
       },
       {
         "box": {
-          "id": "obj-57",
+          "id": "obj-61",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 1,
           "patching_rect": [
             20,
-            680,
+            710,
             150,
             22
           ],
@@ -1005,13 +1074,13 @@
       },
       {
         "box": {
-          "id": "obj-58",
+          "id": "obj-62",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 3,
           "patching_rect": [
             20,
-            710,
+            740,
             300,
             22
           ],
@@ -1025,13 +1094,13 @@
       },
       {
         "box": {
-          "id": "obj-59",
+          "id": "obj-63",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 9,
           "patching_rect": [
             20,
-            740,
+            770,
             400,
             22
           ],
@@ -1051,13 +1120,13 @@
       },
       {
         "box": {
-          "id": "obj-60",
+          "id": "obj-64",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             20,
-            780,
+            810,
             120,
             22
           ],
@@ -1066,13 +1135,13 @@
       },
       {
         "box": {
-          "id": "obj-61",
+          "id": "obj-65",
           "maxclass": "flonum",
           "numinlets": 1,
           "numoutlets": 2,
           "patching_rect": [
             140,
-            780,
+            810,
             80,
             22
           ],
@@ -1084,13 +1153,13 @@
       },
       {
         "box": {
-          "id": "obj-62",
+          "id": "obj-66",
           "maxclass": "comment",
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
             350,
-            780,
+            810,
             120,
             22
           ],
@@ -1099,13 +1168,13 @@
       },
       {
         "box": {
-          "id": "obj-63",
+          "id": "obj-67",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 1,
           "patching_rect": [
             470,
-            780,
+            810,
             80,
             22
           ],
@@ -1117,83 +1186,17 @@
       },
       {
         "box": {
-          "id": "obj-64",
+          "id": "obj-68",
           "maxclass": "message",
           "numinlets": 2,
           "numoutlets": 1,
           "patching_rect": [
             470,
-            806,
+            836,
             200,
             22
           ],
           "outlettype": [
-            ""
-          ]
-        }
-      },
-      {
-        "box": {
-          "id": "obj-65",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            680,
-            780,
-            120,
-            22
-          ],
-          "text": "samplerate"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-66",
-          "maxclass": "flonum",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "patching_rect": [
-            800,
-            780,
-            80,
-            22
-          ],
-          "outlettype": [
-            "",
-            ""
-          ]
-        }
-      },
-      {
-        "box": {
-          "id": "obj-67",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            20,
-            840,
-            120,
-            22
-          ],
-          "text": "block"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-68",
-          "maxclass": "flonum",
-          "numinlets": 1,
-          "numoutlets": 2,
-          "patching_rect": [
-            140,
-            840,
-            80,
-            22
-          ],
-          "outlettype": [
-            "",
             ""
           ]
         }
@@ -1205,12 +1208,12 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
-            350,
-            840,
+            680,
+            810,
             120,
             22
           ],
-          "text": "latency_ms"
+          "text": "samplerate"
         }
       },
       {
@@ -1220,8 +1223,8 @@
           "numinlets": 1,
           "numoutlets": 2,
           "patching_rect": [
-            470,
-            840,
+            800,
+            810,
             80,
             22
           ],
@@ -1238,12 +1241,12 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
-            680,
-            840,
+            20,
+            870,
             120,
             22
           ],
-          "text": "late_blocks"
+          "text": "block"
         }
       },
       {
@@ -1253,8 +1256,8 @@
           "numinlets": 1,
           "numoutlets": 2,
           "patching_rect": [
-            800,
-            840,
+            140,
+            870,
             80,
             22
           ],
@@ -1271,12 +1274,12 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
-            20,
-            900,
+            350,
+            870,
             120,
             22
           ],
-          "text": "cpu_load"
+          "text": "latency_ms"
         }
       },
       {
@@ -1286,8 +1289,8 @@
           "numinlets": 1,
           "numoutlets": 2,
           "patching_rect": [
-            140,
-            900,
+            470,
+            870,
             80,
             22
           ],
@@ -1304,73 +1307,23 @@
           "numinlets": 1,
           "numoutlets": 0,
           "patching_rect": [
-            350,
-            900,
+            680,
+            870,
             120,
             22
           ],
-          "text": "match_file"
+          "text": "late_blocks"
         }
       },
       {
         "box": {
           "id": "obj-76",
-          "maxclass": "newobj",
-          "numinlets": 1,
-          "numoutlets": 1,
-          "patching_rect": [
-            470,
-            900,
-            80,
-            22
-          ],
-          "text": "prepend set",
-          "outlettype": [
-            ""
-          ]
-        }
-      },
-      {
-        "box": {
-          "id": "obj-77",
-          "maxclass": "message",
-          "numinlets": 2,
-          "numoutlets": 1,
-          "patching_rect": [
-            470,
-            926,
-            200,
-            22
-          ],
-          "outlettype": [
-            ""
-          ]
-        }
-      },
-      {
-        "box": {
-          "id": "obj-78",
-          "maxclass": "comment",
-          "numinlets": 1,
-          "numoutlets": 0,
-          "patching_rect": [
-            680,
-            900,
-            120,
-            22
-          ],
-          "text": "match_offset"
-        }
-      },
-      {
-        "box": {
-          "id": "obj-79",
           "maxclass": "flonum",
           "numinlets": 1,
           "numoutlets": 2,
           "patching_rect": [
             800,
-            900,
+            870,
             80,
             22
           ],
@@ -1382,13 +1335,61 @@
       },
       {
         "box": {
+          "id": "obj-77",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            20,
+            930,
+            120,
+            22
+          ],
+          "text": "cpu_load"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-78",
+          "maxclass": "flonum",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "patching_rect": [
+            140,
+            930,
+            80,
+            22
+          ],
+          "outlettype": [
+            "",
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-79",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            350,
+            930,
+            120,
+            22
+          ],
+          "text": "match_file"
+        }
+      },
+      {
+        "box": {
           "id": "obj-80",
           "maxclass": "newobj",
           "numinlets": 1,
           "numoutlets": 1,
           "patching_rect": [
-            500,
-            740,
+            470,
+            930,
             80,
             22
           ],
@@ -1405,8 +1406,76 @@
           "numinlets": 2,
           "numoutlets": 1,
           "patching_rect": [
+            470,
+            956,
+            200,
+            22
+          ],
+          "outlettype": [
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-82",
+          "maxclass": "comment",
+          "numinlets": 1,
+          "numoutlets": 0,
+          "patching_rect": [
+            680,
+            930,
+            120,
+            22
+          ],
+          "text": "match_offset"
+        }
+      },
+      {
+        "box": {
+          "id": "obj-83",
+          "maxclass": "flonum",
+          "numinlets": 1,
+          "numoutlets": 2,
+          "patching_rect": [
+            800,
+            930,
+            80,
+            22
+          ],
+          "outlettype": [
+            "",
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-84",
+          "maxclass": "newobj",
+          "numinlets": 1,
+          "numoutlets": 1,
+          "patching_rect": [
+            500,
+            770,
+            80,
+            22
+          ],
+          "text": "prepend set",
+          "outlettype": [
+            ""
+          ]
+        }
+      },
+      {
+        "box": {
+          "id": "obj-85",
+          "maxclass": "message",
+          "numinlets": 2,
+          "numoutlets": 1,
+          "patching_rect": [
             600,
-            740,
+            770,
             450,
             22
           ],
@@ -1637,11 +1706,11 @@
       {
         "patchline": {
           "source": [
-            "obj-29",
+            "obj-28",
             0
           ],
           "destination": [
-            "obj-2",
+            "obj-26",
             0
           ]
         }
@@ -1653,7 +1722,7 @@
             0
           ],
           "destination": [
-            "obj-29",
+            "obj-2",
             0
           ]
         }
@@ -1661,11 +1730,11 @@
       {
         "patchline": {
           "source": [
-            "obj-32",
+            "obj-31",
             0
           ],
           "destination": [
-            "obj-2",
+            "obj-30",
             0
           ]
         }
@@ -1677,7 +1746,7 @@
             0
           ],
           "destination": [
-            "obj-32",
+            "obj-2",
             0
           ]
         }
@@ -1685,7 +1754,19 @@
       {
         "patchline": {
           "source": [
-            "obj-35",
+            "obj-34",
+            0
+          ],
+          "destination": [
+            "obj-33",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-36",
             0
           ],
           "destination": [
@@ -1701,7 +1782,7 @@
             0
           ],
           "destination": [
-            "obj-2",
+            "obj-36",
             0
           ]
         }
@@ -1797,19 +1878,7 @@
             0
           ],
           "destination": [
-            "obj-54",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "source": [
-            "obj-54",
-            0
-          ],
-          "destination": [
-            "obj-55",
+            "obj-2",
             0
           ]
         }
@@ -1857,7 +1926,7 @@
             0
           ],
           "destination": [
-            "obj-61",
+            "obj-2",
             0
           ]
         }
@@ -1865,11 +1934,47 @@
       {
         "patchline": {
           "source": [
-            "obj-59",
+            "obj-61",
+            0
+          ],
+          "destination": [
+            "obj-62",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-62",
+            0
+          ],
+          "destination": [
+            "obj-63",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-63",
+            0
+          ],
+          "destination": [
+            "obj-65",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-63",
             1
           ],
           "destination": [
-            "obj-63",
+            "obj-67",
             0
           ]
         }
@@ -1877,32 +1982,8 @@
       {
         "patchline": {
           "source": [
-            "obj-63",
+            "obj-67",
             0
-          ],
-          "destination": [
-            "obj-64",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "source": [
-            "obj-59",
-            2
-          ],
-          "destination": [
-            "obj-66",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "source": [
-            "obj-59",
-            3
           ],
           "destination": [
             "obj-68",
@@ -1913,8 +1994,8 @@
       {
         "patchline": {
           "source": [
-            "obj-59",
-            4
+            "obj-63",
+            2
           ],
           "destination": [
             "obj-70",
@@ -1925,8 +2006,8 @@
       {
         "patchline": {
           "source": [
-            "obj-59",
-            5
+            "obj-63",
+            3
           ],
           "destination": [
             "obj-72",
@@ -1937,8 +2018,8 @@
       {
         "patchline": {
           "source": [
-            "obj-59",
-            6
+            "obj-63",
+            4
           ],
           "destination": [
             "obj-74",
@@ -1949,44 +2030,32 @@
       {
         "patchline": {
           "source": [
-            "obj-59",
+            "obj-63",
+            5
+          ],
+          "destination": [
+            "obj-76",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-63",
+            6
+          ],
+          "destination": [
+            "obj-78",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-63",
             7
-          ],
-          "destination": [
-            "obj-76",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "source": [
-            "obj-76",
-            0
-          ],
-          "destination": [
-            "obj-77",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "source": [
-            "obj-59",
-            8
-          ],
-          "destination": [
-            "obj-79",
-            0
-          ]
-        }
-      },
-      {
-        "patchline": {
-          "source": [
-            "obj-58",
-            1
           ],
           "destination": [
             "obj-80",
@@ -2002,6 +2071,42 @@
           ],
           "destination": [
             "obj-81",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-63",
+            8
+          ],
+          "destination": [
+            "obj-83",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-62",
+            1
+          ],
+          "destination": [
+            "obj-84",
+            0
+          ]
+        }
+      },
+      {
+        "patchline": {
+          "source": [
+            "obj-84",
+            0
+          ],
+          "destination": [
+            "obj-85",
             0
           ]
         }

@@ -78,9 +78,9 @@ def render_pd() -> str:
     for p in PARAMS:
         fmt = pd.add("obj", 330, y, f"oscformat demiurge {p.name}")
         pd.connect(fmt, 0, prepend)
-        if p.kind == "choice":
+        if p.kind in ("choice", "text"):
             x = 20
-            for choice in p.choices:
+            for choice in p.choices or p.examples:
                 m = pd.add("msg", x, y, f"list {choice}")
                 pd.connect(m, 0, fmt)
                 x += 70
@@ -198,9 +198,9 @@ def render_max() -> str:
     for p in PARAMS:
         pre = mx.add("newobj", 330, y, f"prepend {p.address}")
         mx.connect(pre, 0, send)
-        if p.kind == "choice":
+        if p.kind in ("choice", "text"):
             x = 20
-            for choice in p.choices:
+            for choice in p.choices or p.examples:
                 m = mx.add("message", x, y, choice, inlets=2, width=60)
                 mx.connect(m, 0, pre)
                 x += 70

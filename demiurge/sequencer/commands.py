@@ -41,6 +41,24 @@ def mfcc_config(args: argparse.Namespace) -> MFCCConfig:
     return MFCCConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(MFCCConfig)})
 
 
+def add_query_options(parser: argparse.ArgumentParser) -> None:
+    """``--k``, ``--avoid-repeats``, ``--continuity``, ``--weights`` (names and defaults of
+    :class:`~demiurge.sequencer.query.QuerySettings`, shared with demiurge-live) and
+    ``--ignore``."""
+    from demiurge.sequencer.query import QUERY_HELP, QuerySettings
+
+    group = parser.add_argument_group("frame choice (the same settings as demiurge-live's)")
+    metavars = {"avoid_repeats": "N", "weights": "NAME=W,..."}
+    for field in dataclasses.fields(QuerySettings):
+        default = field.default
+        group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name,
+                           type=type(default), default=default, metavar=metavars.get(field.name),
+                           help=f"{QUERY_HELP[field.name]} (default {default!r})")
+    group.add_argument("--ignore", default="", metavar="NAME,...",
+                       help="descriptors to leave out of the match, e.g. mfcc0 (the loudness) "
+                            "to match the corpus at any level: weight 0")
+
+
 def run_describe(args: argparse.Namespace) -> int:
     from demiurge.sequencer.describe import describe_folder
 
@@ -51,9 +69,13 @@ def run_describe(args: argparse.Namespace) -> int:
 def run_render(args: argparse.Namespace) -> int:
     from demiurge.sequencer.render import render
 
-    render(args.predictions, args.db, args.output, metric=args.metric,
-           standardize=not args.raw, k=args.k, avoid_repeats=args.avoid_repeats,
-           continuity=args.continuity, crossfade=args.crossfade, use_faiss=args.faiss)
+    from demiurge.sequencer.query import QuerySettings
+
+    settings = QuerySettings(k=args.k, avoid_repeats=args.avoid_repeats,
+                             continuity=args.continuity, weights=args.weights)
+    render(args.predictions, args.db, args.output, settings=settings, ignore=args.ignore,
+           metric=args.metric, standardize=not args.raw, crossfade=args.crossfade,
+           use_faiss=args.faiss)
     return 0
 
 
@@ -84,13 +106,7 @@ def register(subparsers) -> None:
                    help="distance between descriptors (default euclidean)")
     p.add_argument("--raw", action="store_true",
                    help="compare raw descriptors (as the original) instead of z-scored ones")
-    p.add_argument("--k", type=int, default=4,
-                   help="choose among the k nearest frames (default 4)")
-    p.add_argument("--avoid-repeats", type=int, default=1, metavar="N",
-                   help="never reuse a frame chosen in the last N steps (default 1, 0 = off)")
-    p.add_argument("--continuity", type=float, default=0.5,
-                   help="0..1: preference for continuing the previous match when it is among "
-                        "the k nearest (its distance is scaled by 1 - continuity; default 0.5)")
+    add_query_options(p)
     p.add_argument("--crossfade", type=int, default=-1, metavar="SAMPLES",
                    help="crossfade between hops in samples, even, at most one hop "
                         "(default -1 = one hop)")
