@@ -164,6 +164,36 @@ def test_db_with_other_descriptor_settings_is_refused(tone_db, tmp_path):
         engine.swap_db(load_db(other))
 
 
+def test_weights_change_which_db_file_answers(tmp_path):
+    """Known answer: the DB holds the mid tone 40 dB down and the high tone loud. A loud mid
+    tone answers with the quiet mid tone (same timbre); with mfcc0, the loudness, counted ten
+    times (set between blocks, as /demiurge/weights does) the loud high tone answers; back to
+    equal weights, the quiet mid tone again."""
+    from demiurge.data.audio import write_audio
+    from demiurge.dsp import MFCCConfig
+    from demiurge.sequencer.describe import describe_folder
+
+    write_audio(tmp_path / "audio" / "mid_quiet.wav", steady_tone(TONES["mid"], 2.0) * 0.01,
+                sample_rate=SR)
+    write_audio(tmp_path / "audio" / "high_loud.wav", steady_tone(TONES["high"], 2.0),
+                sample_rate=SR)
+    db = describe_folder(tmp_path / "audio", tmp_path / "db",
+                         config=MFCCConfig(delta_orders=0), log=lambda line: None).path
+    engine = engine_for(db, events=True)
+    x = steady_tone(TONES["mid"], 1.0, seed=3)
+
+    def answers():
+        engine.events.clear()
+        engine.render(x)
+        return {f.rsplit("/", 1)[-1] for f, _, _ in list(engine.events)[4:]}
+
+    assert answers() == {"mid_quiet.wav"}
+    engine.set("weights", "mfcc0=10")
+    assert answers() == {"high_loud.wav"} and engine.params["weights"] == "mfcc0=10"
+    engine.set("weights", "none")
+    assert answers() == {"mid_quiet.wav"}
+
+
 def test_file_render_through_the_cli_equals_the_engine(tone_db, tmp_path):
     import soundfile as sf
 

@@ -114,3 +114,51 @@ def test_context_end_moves_the_context_and_bad_values_are_one_line(material, cor
                      "-o", str(tmp_path / f"bad{bad}"), "--context-end", bad]) != 0
         err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
         assert len(err) == 1 and words in err[0], (bad, err)
+
+
+def test_ignoring_mfcc0_matches_the_corpus_at_any_level(material, tmp_path):
+    """Known answer: a gain changes mfcc0 only (the floor is amin), so with ``--ignore mfcc0``
+    a recording (Pd's voice, left out of this DB) and the same recording 20 dB up match the
+    very same DB frames, while with every descriptor weighted the louder copy matches other
+    frames."""
+    import librosa
+    import soundfile as sf
+
+    corpus_dir = tmp_path / "corpus"
+    corpus_dir.mkdir()
+    for path in material.files(-20):
+        if path.name != "pd_voice.wav":
+            (corpus_dir / path.name).symlink_to(path)
+    assert main(["describe", str(corpus_dir), "-o", str(tmp_path / "db")]) == 0
+    db = DescriptorDB.open(tmp_path / "db")
+    # 44.1 kHz recorded speech: no mel band at the floor, so the gain law holds on every frame
+    y = load_audio(material.folder[-20] / "pd_voice.wav", sample_rate=SR)
+    mel = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=2048, hop_length=1024, n_mels=128)
+    clear = mel.min(0) > 10 * db.config.amin  # frames with no band at the floor
+    assert clear.mean() > 0.5
+    matched = {}
+    for gain in (1.0, 10.0):
+        folder = tmp_path / f"in{gain:g}"
+        folder.mkdir()
+        sf.write(folder / "voice.wav", y * gain, SR, subtype="FLOAT")
+        assert main(["describe", str(folder), "-o", str(tmp_path / f"q{gain:g}")]) == 0
+        for ignore in ("", "mfcc0"):
+            out = tmp_path / f"r{gain:g}{ignore}.wav"
+            assert main(["render", "--predictions", str(tmp_path / f"q{gain:g}"),
+                         "--db", str(db.path), "-o", str(out), "--k", "1",
+                         "--avoid-repeats", "0", "--continuity", "0", "--ignore", ignore]) == 0
+            layout = json.loads(out.with_suffix(".json").read_text())
+            matched[gain, ignore] = np.array([f"{i}@{s}" for i, s in
+                                              zip(layout["_id"], layout["_sample"])])
+    same = matched[1.0, "mfcc0"] == matched[10.0, "mfcc0"]
+    assert same[clear].all()
+    differ = matched[1.0, ""] != matched[10.0, ""]
+    assert differ[clear].mean() > 0.2  # measured 0.30
+    # --weights mfcc0=0 is the same thing
+    out = tmp_path / "w.wav"
+    assert main(["render", "--predictions", str(tmp_path / "q10"), "--db", str(db.path),
+                 "-o", str(out), "--k", "1", "--avoid-repeats", "0", "--continuity", "0",
+                 "--weights", "mfcc0=0"]) == 0
+    layout = json.loads(out.with_suffix(".json").read_text())
+    assert [f"{i}@{s}" for i, s in zip(layout["_id"], layout["_sample"])] == \
+        matched[10.0, "mfcc0"].tolist()
