@@ -162,3 +162,29 @@ def test_ignoring_mfcc0_matches_the_corpus_at_any_level(material, tmp_path):
     layout = json.loads(out.with_suffix(".json").read_text())
     assert [f"{i}@{s}" for i, s in zip(layout["_id"], layout["_sample"])] == \
         matched[10.0, "mfcc0"].tolist()
+
+
+def test_map_draws_the_db_and_a_render_path(corpus, tmp_path, capsys):
+    import matplotlib.image
+
+    root, db = corpus
+    first = db.files[2]
+    pred = DescriptorDB.write(tmp_path / "pred", config=db.config,
+                              entries=[("f", np.asarray(db.features[first.first: first.first + 30]))],
+                              extra={"kind": "predictions"})
+    wav = tmp_path / "r.wav"
+    assert main(["render", "--predictions", str(pred.path), "--db", str(db.path),
+                 "-o", str(wav)]) == 0
+    png = tmp_path / "map.png"
+    assert main(["map", str(db.path), "-o", str(png), "--render", str(wav)]) == 0
+    image = matplotlib.image.imread(png)
+    assert image.shape[0] > 400 and image.shape[1] > 500
+    assert image[..., :3].std() > 0.05  # something is drawn
+    assert "with the render path" in capsys.readouterr().out
+    # a JSON that is not a render of this DB is one clear line
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"_id": ["/elsewhere.wav"], "_sample": [0]}))
+    assert main(["map", str(db.path), "-o", str(tmp_path / "m2.png"), "--render", str(bad)]) != 0
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and "not a frame of the DB" in err[0]
+    assert not (tmp_path / "m2.png").exists()

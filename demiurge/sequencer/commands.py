@@ -1,5 +1,6 @@
-"""Sequencer sub-commands: ``demiurge describe`` (audio folder -> descriptor DB) and
-``demiurge render`` (forecast descriptors -> nearest DB frames -> wav)."""
+"""Sequencer sub-commands: ``demiurge describe`` (audio folder -> descriptor DB),
+``demiurge render`` (forecast descriptors -> nearest DB frames -> wav) and ``demiurge map``
+(a DB's frames in 2-D, as a PNG)."""
 
 from __future__ import annotations
 
@@ -79,6 +80,13 @@ def run_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_map(args: argparse.Namespace) -> int:
+    from demiurge.sequencer.corpus_map import draw_map
+
+    draw_map(args.db, args.output, render=args.render)
+    return 0
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "describe", help="analyse a folder of audio into a descriptor DB",
@@ -114,3 +122,15 @@ def register(subparsers) -> None:
                    help="screen candidates with a faiss HNSW index (approximate, for very "
                         "large DBs; needs the faiss extra)")
     p.set_defaults(func=run_render)
+
+    p = subparsers.add_parser(
+        "map", help="draw a descriptor DB's frames in 2-D as a PNG",
+        description="Project every frame of DB_DIR (z-scored descriptors) on its first two "
+                    "principal components and draw it coloured by file, with a legend; "
+                    "optionally with the path of the frames a render played over it.")
+    p.add_argument("db", metavar="DB_DIR", help="descriptor DB folder (from `demiurge describe`)")
+    p.add_argument("-o", "--output", metavar="PNG", required=True, help="PNG file to write")
+    p.add_argument("--render", metavar="WAV_OR_JSON", default=None,
+                   help="a wav from `demiurge render` on this DB (or the .json beside it): "
+                        "draw the path of its matched frames")
+    p.set_defaults(func=run_map)
