@@ -164,7 +164,8 @@ def test_db_with_other_descriptor_settings_is_refused(tone_db, tmp_path):
         engine.swap_db(load_db(other))
 
 
-def test_weights_change_which_db_file_answers(tmp_path):
+@pytest.mark.parametrize("search", ["exact", "hnsw"])
+def test_weights_change_which_db_file_answers(tmp_path, search):
     """Known answer: the DB holds the mid tone 40 dB down and the high tone loud. A loud mid
     tone answers with the quiet mid tone (same timbre); with mfcc0, the loudness, counted ten
     times (set between blocks, as /demiurge/weights does) the loud high tone answers; back to
@@ -179,7 +180,8 @@ def test_weights_change_which_db_file_answers(tmp_path):
                 sample_rate=SR)
     db = describe_folder(tmp_path / "audio", tmp_path / "db",
                          config=MFCCConfig(delta_orders=0), log=lambda line: None).path
-    engine = engine_for(db, events=True)
+    pytest.importorskip("faiss") if search == "hnsw" else None
+    engine = engine_for(db, events=True, search=search)
     x = steady_tone(TONES["mid"], 1.0, seed=3)
 
     def answers():

@@ -122,19 +122,21 @@ def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
     corpus, db_dir, run_dir = root / "corpus", root / "db", root / "predictor"
     try:
         DescriptorDB.open(db_dir)
-    except DemiurgeError:
+        described = False
+    except DemiurgeError:  # not built yet, or by an older Demiurge (e.g. another MFCC floor)
         log(f"building the embedded default in {root} (first use only)")
         make_demo_corpus(corpus, log=log)
         describe_folder(corpus, db_dir, log=log)
+        described = True
     try:
-        ready = Run.open(run_dir).has_checkpoint("best")
+        ready = Run.open(run_dir).has_checkpoint("best") and not described
     except DemiurgeError:
         ready = False
     if not ready:
         if run_dir.exists():
             import shutil
 
-            shutil.rmtree(run_dir)  # an interrupted first training: start it again
+            shutil.rmtree(run_dir)  # interrupted, or trained on the DB before: train again
         log(f"training the default predictor into {run_dir} (first use only)")
         train_predictor(out=run_dir, db=db_dir, max_steps=DEFAULT_PREDICTOR_STEPS,
                         val_every=DEFAULT_PREDICTOR_STEPS // 3, device="cpu", log=log,

@@ -115,12 +115,12 @@ class IndexedAnswerer(Answerer):
     def __init__(self, query: nn.Module, playback: nn.Module, index: Any = None):
         super().__init__(query, playback)
         if index is None:
-            import faiss
-
             from demiurge.sequencer.query import FaissSearch
 
+            index = FaissSearch(query, hnsw=True)  # a clear error without faiss
+            import faiss
+
             faiss.omp_set_num_threads(1)  # one query per hop: threads only add overhead
-            index = FaissSearch(query, hnsw=True)
         self.index = index
 
     def rows(self, target: Tensor) -> Tensor:
