@@ -244,7 +244,8 @@ def render_markdown() -> str:
         else:
             rng = f"{_num(p.minimum)} … {_num(p.maximum)}"
         default = p.default if p.kind in ("choice", "text") else _num(float(p.default))
-        default = f"`{default}`" if p.kind == "text" else default
+        if p.kind == "text":
+            default = f"`{default}`" if default else "none"
         lines.append(f"| `{p.address}` | {p.kind} | {rng} | {p.unit} | {default} | {p.doc} |")
     lines += ["", "## Commands", "", "| address | arguments | what it does | reply |",
               "|---|---|---|---|"]
