@@ -30,12 +30,12 @@ torch251: $(TORCH251_VENV)/.installed
 
 system-packages:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  need=""; for p in jackd2 libportaudio2 fluidsynth puredata-core espeak-ng; do \
+	  need=""; for p in jackd2 libportaudio2 fluidsynth puredata-core puredata-doc espeak-ng; do \
 	    dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	  if [ -n "$$need" ]; then echo "installing system packages:$$need"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; fi; \
-	else echo "not root: skipping system packages (jackd2 libportaudio2 fluidsynth puredata-core espeak-ng); JACK and speech tests will be skipped"; fi
+	else echo "not root: skipping system packages (jackd2 libportaudio2 fluidsynth puredata-core puredata-doc espeak-ng); JACK tests will be skipped and the realistic-material tests will fail"; fi
 
 setup: system-packages $(VENV)/.installed
 

@@ -46,8 +46,9 @@ def recorded_chain(out: str | Path, *, corpus: Optional[str | Path] = None, mode
     ``out/corpus``). The DB goes to ``out/db-recorded`` and the predictor run (``model`` with
     :data:`DEFAULT_PREDICTOR`, ``steps`` steps, default :data:`DEFAULT_PREDICTOR_STEPS`) to
     ``out/runs/predictor-<model>``. A trained predictor run already in ``out``, and the DB of
-    the embedded corpus, are reused (delete them to rebuild); an interrupted training starts
-    again. ``stage`` announces each stage.
+    the embedded corpus, are reused (delete them to rebuild); a DB that cannot be read (an
+    older Demiurge's, say) is described again and its predictor trained again, and an
+    interrupted training starts again. ``stage`` announces each stage.
     """
     from demiurge.data.demo_corpus import make_demo_corpus
     from demiurge.sequencer.db import DescriptorDB
@@ -71,8 +72,8 @@ def recorded_chain(out: str | Path, *, corpus: Optional[str | Path] = None, mode
     else:
         describe_folder(corpus, db_dir, log=log)
     stage(f"train predictor ({model})")
-    try:
-        ready = Run.open(run_dir).has_checkpoint("best")
+    try:  # a predictor of the embedded corpus is kept only while its DB is
+        ready = Run.open(run_dir).has_checkpoint("best") and (reuse_db or not embedded)
     except DemiurgeError:
         ready = False
     if ready:

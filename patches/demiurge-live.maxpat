@@ -232,10 +232,10 @@
      "patching_rect": [
       330,
       170,
-      147,
+      133,
       22
      ],
-     "text": "prepend /demiurge/knn"
+     "text": "prepend /demiurge/k"
     }
    },
    {
@@ -262,7 +262,7 @@
       560,
       22
      ],
-     "text": "knn: number of nearest DB frames the query chooses among"
+     "text": "k: choose among the k nearest DB frames"
     }
    },
    {
@@ -272,10 +272,10 @@
      "patching_rect": [
       330,
       200,
-      161,
+      217,
       22
      ],
-     "text": "prepend /demiurge/avoid"
+     "text": "prepend /demiurge/avoid_repeats"
     }
    },
    {
@@ -302,7 +302,7 @@
       560,
       22
      ],
-     "text": "avoid (frames): repeat avoidance: a DB frame matched within the last N frames is not chosen again"
+     "text": "avoid_repeats (frames): never reuse a frame chosen in the last N steps (0 = off)"
     }
    },
    {
@@ -342,7 +342,7 @@
       560,
       22
      ],
-     "text": "continuity: preference for continuing the previous match (the next DB frame of the same file)"
+     "text": "continuity: 0..1: preference for continuing the previous match (the next frame of its file) when it is among the k nearest; its distance is scaled by 1 - continuity"
     }
    },
    {
@@ -352,6 +352,58 @@
      "patching_rect": [
       330,
       260,
+      175,
+      22
+     ],
+     "text": "prepend /demiurge/weights"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-26",
+     "maxclass": "message",
+     "patching_rect": [
+      20,
+      260,
+      60,
+      22
+     ],
+     "text": "mfcc0=0"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-27",
+     "maxclass": "message",
+     "patching_rect": [
+      90,
+      260,
+      60,
+      22
+     ],
+     "text": "none"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-28",
+     "maxclass": "comment",
+     "patching_rect": [
+      500,
+      260,
+      560,
+      22
+     ],
+     "text": "weights: per-descriptor weights NAME=W, comma separated, NAME a descriptor (mfcc0) or a range (mfcc13-38); each weight scales its descriptor's axis (0 ignores it, 2 counts its differences twice); unnamed descriptors keep weight 1; e.g. mfcc0=0 ignores the loudness, none resets"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-29",
+     "maxclass": "newobj",
+     "patching_rect": [
+      330,
+      290,
       203,
       22
      ],
@@ -360,11 +412,11 @@
    },
    {
     "box": {
-     "id": "obj-26",
+     "id": "obj-30",
      "maxclass": "flonum",
      "patching_rect": [
       20,
-      260,
+      290,
       70,
       22
      ],
@@ -374,11 +426,11 @@
    },
    {
     "box": {
-     "id": "obj-27",
+     "id": "obj-31",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      260,
+      290,
       560,
       22
      ],
@@ -387,11 +439,11 @@
    },
    {
     "box": {
-     "id": "obj-28",
+     "id": "obj-32",
      "maxclass": "newobj",
      "patching_rect": [
       330,
-      290,
+      320,
       161,
       22
      ],
@@ -400,11 +452,11 @@
    },
    {
     "box": {
-     "id": "obj-29",
+     "id": "obj-33",
      "maxclass": "flonum",
      "patching_rect": [
       20,
-      290,
+      320,
       70,
       22
      ],
@@ -414,11 +466,11 @@
    },
    {
     "box": {
-     "id": "obj-30",
+     "id": "obj-34",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      290,
+      320,
       560,
       22
      ],
@@ -427,11 +479,11 @@
    },
    {
     "box": {
-     "id": "obj-31",
+     "id": "obj-35",
      "maxclass": "newobj",
      "patching_rect": [
       330,
-      320,
+      350,
       168,
       22
      ],
@@ -440,11 +492,11 @@
    },
    {
     "box": {
-     "id": "obj-32",
+     "id": "obj-36",
      "maxclass": "number",
      "patching_rect": [
       20,
-      320,
+      350,
       70,
       22
      ],
@@ -454,11 +506,11 @@
    },
    {
     "box": {
-     "id": "obj-33",
+     "id": "obj-37",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      320,
+      350,
       560,
       22
      ],
@@ -467,11 +519,11 @@
    },
    {
     "box": {
-     "id": "obj-34",
+     "id": "obj-38",
      "maxclass": "message",
      "patching_rect": [
       20,
-      360,
+      390,
       300,
       22
      ],
@@ -480,11 +532,11 @@
    },
    {
     "box": {
-     "id": "obj-35",
+     "id": "obj-39",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      360,
+      390,
       560,
       22
      ],
@@ -493,11 +545,11 @@
    },
    {
     "box": {
-     "id": "obj-36",
+     "id": "obj-40",
      "maxclass": "message",
      "patching_rect": [
       20,
-      390,
+      420,
       300,
       22
      ],
@@ -506,11 +558,11 @@
    },
    {
     "box": {
-     "id": "obj-37",
+     "id": "obj-41",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      390,
+      420,
       560,
       22
      ],
@@ -519,11 +571,11 @@
    },
    {
     "box": {
-     "id": "obj-38",
+     "id": "obj-42",
      "maxclass": "message",
      "patching_rect": [
       20,
-      420,
+      450,
       300,
       22
      ],
@@ -532,11 +584,11 @@
    },
    {
     "box": {
-     "id": "obj-39",
+     "id": "obj-43",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      420,
+      450,
       560,
       22
      ],
@@ -545,11 +597,11 @@
    },
    {
     "box": {
-     "id": "obj-40",
+     "id": "obj-44",
      "maxclass": "message",
      "patching_rect": [
       20,
-      450,
+      480,
       300,
       22
      ],
@@ -558,11 +610,11 @@
    },
    {
     "box": {
-     "id": "obj-41",
+     "id": "obj-45",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      450,
+      480,
       560,
       22
      ],
@@ -571,11 +623,11 @@
    },
    {
     "box": {
-     "id": "obj-42",
+     "id": "obj-46",
      "maxclass": "message",
      "patching_rect": [
       20,
-      480,
+      510,
       300,
       22
      ],
@@ -584,11 +636,11 @@
    },
    {
     "box": {
-     "id": "obj-43",
+     "id": "obj-47",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      480,
+      510,
       560,
       22
      ],
@@ -597,11 +649,11 @@
    },
    {
     "box": {
-     "id": "obj-44",
+     "id": "obj-48",
      "maxclass": "message",
      "patching_rect": [
       20,
-      510,
+      540,
       300,
       22
      ],
@@ -610,11 +662,11 @@
    },
    {
     "box": {
-     "id": "obj-45",
+     "id": "obj-49",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      510,
+      540,
       560,
       22
      ],
@@ -623,11 +675,11 @@
    },
    {
     "box": {
-     "id": "obj-46",
+     "id": "obj-50",
      "maxclass": "message",
      "patching_rect": [
       20,
-      540,
+      570,
       300,
       22
      ],
@@ -636,11 +688,11 @@
    },
    {
     "box": {
-     "id": "obj-47",
+     "id": "obj-51",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      540,
+      570,
       560,
       22
      ],
@@ -649,11 +701,11 @@
    },
    {
     "box": {
-     "id": "obj-48",
+     "id": "obj-52",
      "maxclass": "message",
      "patching_rect": [
       20,
-      570,
+      600,
       300,
       22
      ],
@@ -662,11 +714,11 @@
    },
    {
     "box": {
-     "id": "obj-49",
+     "id": "obj-53",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      570,
+      600,
       560,
       22
      ],
@@ -675,11 +727,11 @@
    },
    {
     "box": {
-     "id": "obj-50",
+     "id": "obj-54",
      "maxclass": "message",
      "patching_rect": [
       20,
-      600,
+      630,
       300,
       22
      ],
@@ -688,11 +740,11 @@
    },
    {
     "box": {
-     "id": "obj-51",
+     "id": "obj-55",
      "maxclass": "comment",
      "patching_rect": [
       500,
-      600,
+      630,
       560,
       22
      ],
@@ -701,11 +753,11 @@
    },
    {
     "box": {
-     "id": "obj-52",
+     "id": "obj-56",
      "maxclass": "toggle",
      "patching_rect": [
       20,
-      640,
+      670,
       22,
       22
      ]
@@ -713,11 +765,11 @@
    },
    {
     "box": {
-     "id": "obj-53",
+     "id": "obj-57",
      "maxclass": "newobj",
      "patching_rect": [
       60,
-      640,
+      670,
       63,
       22
      ],
@@ -726,11 +778,11 @@
    },
    {
     "box": {
-     "id": "obj-54",
+     "id": "obj-58",
      "maxclass": "message",
      "patching_rect": [
       160,
-      640,
+      670,
       112,
       22
      ],
@@ -739,11 +791,11 @@
    },
    {
     "box": {
-     "id": "obj-55",
+     "id": "obj-59",
      "maxclass": "comment",
      "patching_rect": [
       330,
-      640,
+      670,
       300,
       22
      ],
@@ -752,11 +804,11 @@
    },
    {
     "box": {
-     "id": "obj-56",
+     "id": "obj-60",
      "maxclass": "newobj",
      "patching_rect": [
       20,
-      680,
+      710,
       105,
       22
      ],
@@ -765,11 +817,11 @@
    },
    {
     "box": {
-     "id": "obj-57",
+     "id": "obj-61",
      "maxclass": "newobj",
      "patching_rect": [
       20,
-      710,
+      740,
       300,
       22
      ],
@@ -778,11 +830,11 @@
    },
    {
     "box": {
-     "id": "obj-58",
+     "id": "obj-62",
      "maxclass": "newobj",
      "patching_rect": [
       20,
-      740,
+      770,
       400,
       22
      ],
@@ -791,11 +843,11 @@
    },
    {
     "box": {
-     "id": "obj-59",
+     "id": "obj-63",
      "maxclass": "comment",
      "patching_rect": [
       20,
-      780,
+      810,
       120,
       22
      ],
@@ -804,11 +856,11 @@
    },
    {
     "box": {
-     "id": "obj-60",
+     "id": "obj-64",
      "maxclass": "flonum",
      "patching_rect": [
       140,
-      780,
+      810,
       80,
       22
      ]
@@ -816,11 +868,11 @@
    },
    {
     "box": {
-     "id": "obj-61",
+     "id": "obj-65",
      "maxclass": "comment",
      "patching_rect": [
       350,
-      780,
+      810,
       120,
       22
      ],
@@ -829,11 +881,11 @@
    },
    {
     "box": {
-     "id": "obj-62",
+     "id": "obj-66",
      "maxclass": "newobj",
      "patching_rect": [
       470,
-      780,
+      810,
       80,
       22
      ],
@@ -842,11 +894,11 @@
    },
    {
     "box": {
-     "id": "obj-63",
+     "id": "obj-67",
      "maxclass": "message",
      "patching_rect": [
       470,
-      806,
+      836,
       200,
       22
      ],
@@ -855,11 +907,11 @@
    },
    {
     "box": {
-     "id": "obj-64",
+     "id": "obj-68",
      "maxclass": "comment",
      "patching_rect": [
       680,
-      780,
+      810,
       120,
       22
      ],
@@ -868,61 +920,11 @@
    },
    {
     "box": {
-     "id": "obj-65",
-     "maxclass": "flonum",
-     "patching_rect": [
-      800,
-      780,
-      80,
-      22
-     ]
-    }
-   },
-   {
-    "box": {
-     "id": "obj-66",
-     "maxclass": "comment",
-     "patching_rect": [
-      20,
-      840,
-      120,
-      22
-     ],
-     "text": "block"
-    }
-   },
-   {
-    "box": {
-     "id": "obj-67",
-     "maxclass": "flonum",
-     "patching_rect": [
-      140,
-      840,
-      80,
-      22
-     ]
-    }
-   },
-   {
-    "box": {
-     "id": "obj-68",
-     "maxclass": "comment",
-     "patching_rect": [
-      350,
-      840,
-      120,
-      22
-     ],
-     "text": "latency_ms"
-    }
-   },
-   {
-    "box": {
      "id": "obj-69",
      "maxclass": "flonum",
      "patching_rect": [
-      470,
-      840,
+      800,
+      810,
       80,
       22
      ]
@@ -933,12 +935,12 @@
      "id": "obj-70",
      "maxclass": "comment",
      "patching_rect": [
-      680,
-      840,
+      20,
+      870,
       120,
       22
      ],
-     "text": "late_blocks"
+     "text": "block"
     }
    },
    {
@@ -946,8 +948,8 @@
      "id": "obj-71",
      "maxclass": "flonum",
      "patching_rect": [
-      800,
-      840,
+      140,
+      870,
       80,
       22
      ]
@@ -958,12 +960,12 @@
      "id": "obj-72",
      "maxclass": "comment",
      "patching_rect": [
-      20,
-      900,
+      350,
+      870,
       120,
       22
      ],
-     "text": "cpu_load"
+     "text": "latency_ms"
     }
    },
    {
@@ -971,8 +973,8 @@
      "id": "obj-73",
      "maxclass": "flonum",
      "patching_rect": [
-      140,
-      900,
+      470,
+      870,
       80,
       22
      ]
@@ -983,8 +985,58 @@
      "id": "obj-74",
      "maxclass": "comment",
      "patching_rect": [
+      680,
+      870,
+      120,
+      22
+     ],
+     "text": "late_blocks"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-75",
+     "maxclass": "flonum",
+     "patching_rect": [
+      800,
+      870,
+      80,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-76",
+     "maxclass": "comment",
+     "patching_rect": [
+      20,
+      930,
+      120,
+      22
+     ],
+     "text": "cpu_load"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-77",
+     "maxclass": "flonum",
+     "patching_rect": [
+      140,
+      930,
+      80,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-78",
+     "maxclass": "comment",
+     "patching_rect": [
       350,
-      900,
+      930,
       120,
       22
      ],
@@ -993,62 +1045,11 @@
    },
    {
     "box": {
-     "id": "obj-75",
-     "maxclass": "newobj",
-     "patching_rect": [
-      470,
-      900,
-      80,
-      22
-     ],
-     "text": "prepend set"
-    }
-   },
-   {
-    "box": {
-     "id": "obj-76",
-     "maxclass": "message",
-     "patching_rect": [
-      470,
-      926,
-      200,
-      22
-     ],
-     "text": ""
-    }
-   },
-   {
-    "box": {
-     "id": "obj-77",
-     "maxclass": "comment",
-     "patching_rect": [
-      680,
-      900,
-      120,
-      22
-     ],
-     "text": "match_offset"
-    }
-   },
-   {
-    "box": {
-     "id": "obj-78",
-     "maxclass": "flonum",
-     "patching_rect": [
-      800,
-      900,
-      80,
-      22
-     ]
-    }
-   },
-   {
-    "box": {
      "id": "obj-79",
      "maxclass": "newobj",
      "patching_rect": [
-      500,
-      740,
+      470,
+      930,
       80,
       22
      ],
@@ -1060,8 +1061,59 @@
      "id": "obj-80",
      "maxclass": "message",
      "patching_rect": [
+      470,
+      956,
+      200,
+      22
+     ],
+     "text": ""
+    }
+   },
+   {
+    "box": {
+     "id": "obj-81",
+     "maxclass": "comment",
+     "patching_rect": [
+      680,
+      930,
+      120,
+      22
+     ],
+     "text": "match_offset"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-82",
+     "maxclass": "flonum",
+     "patching_rect": [
+      800,
+      930,
+      80,
+      22
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-83",
+     "maxclass": "newobj",
+     "patching_rect": [
+      500,
+      770,
+      80,
+      22
+     ],
+     "text": "prepend set"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-84",
+     "maxclass": "message",
+     "patching_rect": [
       600,
-      740,
+      770,
       450,
       22
      ],
@@ -1289,11 +1341,11 @@
    {
     "patchline": {
      "source": [
-      "obj-28",
+      "obj-27",
       0
      ],
      "destination": [
-      "obj-1",
+      "obj-25",
       0
      ]
     }
@@ -1305,7 +1357,7 @@
       0
      ],
      "destination": [
-      "obj-28",
+      "obj-1",
       0
      ]
     }
@@ -1313,11 +1365,11 @@
    {
     "patchline": {
      "source": [
-      "obj-31",
+      "obj-30",
       0
      ],
      "destination": [
-      "obj-1",
+      "obj-29",
       0
      ]
     }
@@ -1329,7 +1381,7 @@
       0
      ],
      "destination": [
-      "obj-31",
+      "obj-1",
       0
      ]
     }
@@ -1337,7 +1389,19 @@
    {
     "patchline": {
      "source": [
-      "obj-34",
+      "obj-33",
+      0
+     ],
+     "destination": [
+      "obj-32",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-35",
       0
      ],
      "destination": [
@@ -1353,7 +1417,7 @@
       0
      ],
      "destination": [
-      "obj-1",
+      "obj-35",
       0
      ]
     }
@@ -1449,19 +1513,7 @@
       0
      ],
      "destination": [
-      "obj-53",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-53",
-      0
-     ],
-     "destination": [
-      "obj-54",
+      "obj-1",
       0
      ]
     }
@@ -1509,7 +1561,7 @@
       0
      ],
      "destination": [
-      "obj-60",
+      "obj-1",
       0
      ]
     }
@@ -1517,11 +1569,47 @@
    {
     "patchline": {
      "source": [
-      "obj-58",
+      "obj-60",
+      0
+     ],
+     "destination": [
+      "obj-61",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-61",
+      0
+     ],
+     "destination": [
+      "obj-62",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-62",
+      0
+     ],
+     "destination": [
+      "obj-64",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-62",
       1
      ],
      "destination": [
-      "obj-62",
+      "obj-66",
       0
      ]
     }
@@ -1529,32 +1617,8 @@
    {
     "patchline": {
      "source": [
-      "obj-62",
+      "obj-66",
       0
-     ],
-     "destination": [
-      "obj-63",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-58",
-      2
-     ],
-     "destination": [
-      "obj-65",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-58",
-      3
      ],
      "destination": [
       "obj-67",
@@ -1565,8 +1629,8 @@
    {
     "patchline": {
      "source": [
-      "obj-58",
-      4
+      "obj-62",
+      2
      ],
      "destination": [
       "obj-69",
@@ -1577,8 +1641,8 @@
    {
     "patchline": {
      "source": [
-      "obj-58",
-      5
+      "obj-62",
+      3
      ],
      "destination": [
       "obj-71",
@@ -1589,8 +1653,8 @@
    {
     "patchline": {
      "source": [
-      "obj-58",
-      6
+      "obj-62",
+      4
      ],
      "destination": [
       "obj-73",
@@ -1601,44 +1665,32 @@
    {
     "patchline": {
      "source": [
-      "obj-58",
+      "obj-62",
+      5
+     ],
+     "destination": [
+      "obj-75",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-62",
+      6
+     ],
+     "destination": [
+      "obj-77",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-62",
       7
-     ],
-     "destination": [
-      "obj-75",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-75",
-      0
-     ],
-     "destination": [
-      "obj-76",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-58",
-      8
-     ],
-     "destination": [
-      "obj-78",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-57",
-      1
      ],
      "destination": [
       "obj-79",
@@ -1654,6 +1706,42 @@
      ],
      "destination": [
       "obj-80",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-62",
+      8
+     ],
+     "destination": [
+      "obj-82",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-61",
+      1
+     ],
+     "destination": [
+      "obj-83",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-83",
+      0
+     ],
+     "destination": [
+      "obj-84",
       0
      ]
     }

@@ -67,14 +67,33 @@ def test_describe_options_are_stored_with_the_db(corpus, tmp_path):
     root, _ = corpus
     db_dir = tmp_path / "db"
     assert main(["describe", str(root), "-o", str(db_dir), "--hop-length", "512", "--n-mfcc", "20",
-                 "--n-mels", "64", "--sample-rate", "22050", "--top-db", "none",
+                 "--n-mels", "64", "--sample-rate", "22050",
                  "--delta-orders", "1"]) == 0
     db = DescriptorDB.open(db_dir)
     assert db.config == MFCCConfig(hop_length=512, n_mfcc=20, n_mels=64, sample_rate=22050,
-                                   top_db=None, delta_orders=1)
+                                   delta_orders=1)
     assert db.n_features == 40
     assert db.files[0].frames == 22050 // 512 + 1
     assert json.loads((db_dir / "db.json").read_text())["mfcc_config"]["hop_length"] == 512
+
+
+def test_the_db_records_its_floor_and_one_of_the_old_floor_is_refused(corpus, tmp_path, capsys):
+    root, _ = corpus
+    db_dir = tmp_path / "db"
+    assert main(["describe", str(root), "-o", str(db_dir)]) == 0
+    meta = json.loads((db_dir / "db.json").read_text())
+    assert meta["mfcc_config"]["amin"] == 1e-10 and "top_db" not in meta["mfcc_config"]
+    # a DB written before the amin-only floor stored top_db instead
+    stored = dict(meta["mfcc_config"], top_db=80.0)
+    del stored["amin"]
+    (db_dir / "db.json").write_text(json.dumps(dict(meta, mfcc_config=stored)))
+    capsys.readouterr()
+    with pytest.raises(DemiurgeError, match="old fixed dB floor.*describe the audio again"):
+        DescriptorDB.open(db_dir)
+    assert main(["render", "--predictions", str(db_dir), "--db", str(db_dir),
+                 "-o", str(tmp_path / "r.wav")]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "describe the audio again" in err[0], err
 
 
 def test_bad_files_are_skipped_one_line_each_with_a_summary(tmp_path, capsys):

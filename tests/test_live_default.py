@@ -35,6 +35,20 @@ def test_default_is_built_once_cached_and_plays(tmp_path, monkeypatch):
     assert best.stat().st_mtime_ns == built  # nothing retrained
     assert sum("reusing" in line for line in again) == 2, again
 
+    # a cache built by an older Demiurge (the old MFCC floor): described and trained again
+    import json
+
+    meta = json.loads((db_dir / "db.json").read_text())
+    old = dict(meta["mfcc_config"], top_db=80.0)
+    del old["amin"]
+    (db_dir / "db.json").write_text(json.dumps(dict(meta, mfcc_config=old)))
+    first_run = Run.open(run_dir).id
+    rebuilt = []
+    assert loading.default_models(log=rebuilt.append) == (db_dir, run_dir)
+    assert any("building the embedded default" in line for line in rebuilt)
+    assert "top_db" not in json.loads((db_dir / "db.json").read_text())["mfcc_config"]
+    assert Run.open(run_dir).id != first_run and Run.open(run_dir).has_checkpoint("best")
+
     src = write_audio(tmp_path / "in.wav", steady_tone(330.0, 2.0), sample_rate=SR)
     out = tmp_path / "out.wav"
     assert cli.main(["--mode", "follow", "--input-file", str(src),

@@ -24,7 +24,7 @@ def test_every_default_is_accepted_by_its_own_check():
 
 
 @pytest.mark.parametrize("name, args, value", [
-    ("gain", [-6], -6.0), ("gain", [-6.5], -6.5), ("knn", [3.0], 3), ("knn", [3], 3),
+    ("gain", [-6], -6.0), ("gain", [-6.5], -6.5), ("k", [3.0], 3), ("k", [3], 3),
     ("events", [1.0], True), ("events", [False], False), ("mode", ["dream"], "dream"),
 ])
 def test_values_are_coerced(name, args, value):
@@ -39,8 +39,8 @@ def test_values_are_coerced(name, args, value):
     ("gain", [13.0], "out of range [-60, 12] dB"),
     ("drywet", [-0.1], "out of range [0, 1]"),
     ("drywet", [float("nan")], "expects a number"),
-    ("knn", [2.5], "whole number"),
-    ("knn", [0], "out of range"),
+    ("k", [2.5], "whole number"),
+    ("k", [0], "out of range"),
     ("events", [2], "out of range"),
     ("mode", [1.0], "expects a symbol"),
     ("mode", ["sing"], "not one of mosaic, follow, dream"),

@@ -15,6 +15,10 @@ def _help(text: str, **extra: Any) -> dict:
     return dict(extra, help=text)
 
 
+class StaleFloorError(DemiurgeError):
+    """Stored MFCC settings from before the amin-only floor; the caller says what to redo."""
+
+
 class _Config:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -42,11 +46,14 @@ class MFCCConfig(_Config):
     Frames are centred (frame t is centred on sample ``t * hop_length``) with zero padding,
     like ``librosa.stft(center=True)``.
 
-    ``top_db`` floors the log-mel power at ``ref_db - top_db`` dB, where ``ref_db`` is the
-    level of a full-scale sine (see :func:`demiurge.dsp.spectral.full_scale_db`). librosa
-    measures ``top_db`` from each signal's own maximum, which no streaming analysis can know
-    in advance; both agree wherever a signal peaks near full scale, and exactly when the
-    floor is off (``top_db=None``).
+    The log-mel power has one floor, ``amin`` (librosa's default, 1e-10 = -100 dB): MFCC are
+    ``dct(10 log10(max(mel, amin)))``, which is ``librosa.feature.mfcc`` on
+    ``librosa.power_to_db(mel, top_db=None)``. There is no ``top_db`` floor: librosa measures
+    it from each file's own maximum, which a stream cannot know in advance and which would
+    make a frame's descriptors depend on the loudest moment of the whole file. With amin
+    only, a frame depends on its own samples alone (streaming equals offline exactly), and a
+    gain of ``g`` dB adds exactly ``g * sqrt(n_mels)`` to ``mfcc0`` and changes nothing else
+    (wherever no mel band lies under ``amin``). See ``docs/sequencer.md``.
     """
 
     sample_rate: int = field(default=44100, metadata=_help(
@@ -60,8 +67,8 @@ class MFCCConfig(_Config):
     fmin: float = field(default=0.0, metadata=_help("lowest mel frequency in Hz"))
     fmax: Optional[float] = field(default=None, metadata=_help(
         "highest mel frequency in Hz ('none' = sample_rate / 2)"))
-    top_db: Optional[float] = field(default=80.0, metadata=_help(
-        "floor of the log-mel power below a full-scale sine, in dB ('none' = no floor)"))
+    amin: float = field(default=1e-10, metadata=_help(
+        "floor of the mel power before the log (librosa's amin; 1e-10 = -100 dB)"))
     delta_width: int = field(default=9, metadata=_help("frames in the delta window (odd, >= 3)"))
     delta_orders: int = field(default=2, metadata=_help("delta orders appended to the MFCC (0, 1 or 2)"))
 
@@ -75,8 +82,20 @@ class MFCCConfig(_Config):
             raise DemiurgeError(f"delta_width must be odd and >= 3, not {self.delta_width}")
         if self.delta_orders not in (0, 1, 2):
             raise DemiurgeError(f"delta_orders must be 0, 1 or 2, not {self.delta_orders}")
+        if not self.amin > 0:
+            raise DemiurgeError(f"amin must be > 0, not {self.amin}")
         if self.n_mfcc > self.n_mels:
             raise DemiurgeError(f"n_mfcc ({self.n_mfcc}) cannot exceed n_mels ({self.n_mels})")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]):
+        """As stored with a DB, run or export; settings of the old fixed-reference floor
+        (``top_db``, before the floor became amin only) are refused with what to do."""
+        if "top_db" in data:
+            raise StaleFloorError(
+                f"was described with the old fixed dB floor (top_db={data['top_db']}), "
+                "whose MFCC differ from librosa's on quiet recordings")
+        return super().from_dict(data)
 
     @property
     def n_features(self) -> int:

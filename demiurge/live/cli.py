@@ -18,7 +18,7 @@ import threading
 from typing import List, Optional
 
 from demiurge.errors import DemiurgeError, exit_status
-from demiurge.live.engine import SEARCHES
+from demiurge.sequencer.answer import SEARCHES
 from demiurge.live.params import MODES, PARAMS_BY_NAME
 
 log = logging.getLogger("demiurge.live")

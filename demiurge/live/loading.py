@@ -24,7 +24,8 @@ from demiurge.live.params import PARAMS_BY_NAME
 
 @dataclass
 class LoadedDB:
-    """A descriptor DB ready for the engine: its :class:`Answerer` plus the frame origins."""
+    """A descriptor DB ready for the engine: its
+    :class:`~demiurge.sequencer.answer.Answerer` plus the frame origins."""
 
     path: Path
     config: MFCCConfig
@@ -42,13 +43,15 @@ def load_db(path: str | os.PathLike, *, crossfade_ms: float = PARAMS_BY_NAME["xf
     """Open a descriptor DB and load the audio of every file it describes (from
     ``audio_root`` if the audio moved after it was described); the playback crossfades for
     ``crossfade_ms`` milliseconds (at most one hop); ``search`` picks the nearest-frame search
-    (see :meth:`demiurge.live.engine.Answerer.build`)."""
-    from demiurge.live.engine import Answerer
+    (see :meth:`demiurge.sequencer.answer.Answerer.build`)."""
+    from demiurge.sequencer.answer import Answerer
     from demiurge.sequencer.db import DescriptorDB
+    from demiurge.sequencer.playback import crossfade_samples
 
     db = DescriptorDB.open(path, audio_root=audio_root, need_audio=True)
     cfg = db.config
-    crossfade = min(int(round(crossfade_ms * 1e-3 * cfg.sample_rate / 2)) * 2, cfg.hop_length)
+    crossfade = crossfade_samples(crossfade_ms, sample_rate=cfg.sample_rate,
+                                  hop_length=cfg.hop_length)
     return LoadedDB(path=Path(path), config=cfg,
                     answerer=Answerer.build(db=db, crossfade=crossfade, search=search),
                     file_rows=np.array(db.file_index), offsets=np.array(db.sample),

@@ -45,9 +45,9 @@ def render_pd() -> str:
     for p in PARAMS:
         fmt = pd.obj(330, y, f"oscformat demiurge {p.name}")
         pd.connect(fmt, 0, prepend)
-        if p.kind == "choice":
+        if p.kind in ("choice", "text"):
             x = 20
-            for choice in p.choices:
+            for choice in p.choices or p.examples:
                 m = pd.msg(x, y, f"list {choice}")
                 pd.connect(m, 0, fmt)
                 x += 70
@@ -132,9 +132,9 @@ def render_max() -> str:
     for p in PARAMS:
         pre = mx.obj(330, y, f"prepend {p.address}")
         mx.connect(pre, 0, send)
-        if p.kind == "choice":
+        if p.kind in ("choice", "text"):
             x = 20
-            for choice in p.choices:
+            for choice in p.choices or p.examples:
                 mx.connect(mx.msg(x, y, choice, width=60), 0, pre)
                 x += 70
         else:

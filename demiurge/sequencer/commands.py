@@ -1,6 +1,7 @@
 """Sequencer sub-commands: ``demiurge describe`` (audio folder -> descriptor DB),
-``demiurge render`` (forecast descriptors -> nearest DB frames -> wav) and ``demiurge
-predict`` (a predictor run -> forecast descriptors)."""
+``demiurge render`` (forecast descriptors -> nearest DB frames -> wav), ``demiurge predict``
+(a predictor run -> forecast descriptors) and ``demiurge map`` (a DB's frames in 2-D, as a
+PNG)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,24 @@ from demiurge.dsp.config import MFCCConfig
 
 def mfcc_config(args: argparse.Namespace) -> MFCCConfig:
     return apply(MFCCConfig(), given(args, MFCCConfig))
+
+
+def add_query_options(parser: argparse.ArgumentParser) -> None:
+    """``--k``, ``--avoid-repeats``, ``--continuity``, ``--weights`` (names and defaults of
+    :class:`~demiurge.sequencer.query.QuerySettings`, shared with demiurge-live) and
+    ``--ignore``."""
+    from demiurge.sequencer.query import QUERY_HELP, QuerySettings
+
+    group = parser.add_argument_group("frame choice (the same settings as demiurge-live's)")
+    metavars = {"avoid_repeats": "N", "weights": "NAME=W,..."}
+    for field in dataclasses.fields(QuerySettings):
+        default = field.default
+        group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name,
+                           type=type(default), default=default, metavar=metavars.get(field.name),
+                           help=f"{QUERY_HELP[field.name]} (default {default!r})")
+    group.add_argument("--ignore", default="", metavar="NAME,...",
+                       help="descriptors to leave out of the match, e.g. mfcc0 (the loudness) "
+                            "to match the corpus at any level: weight 0")
 
 
 def run_describe(args: argparse.Namespace) -> int:
@@ -36,10 +55,13 @@ def run_describe(args: argparse.Namespace) -> int:
 def run_render(args: argparse.Namespace) -> int:
     from demiurge.sequencer.render import render
 
-    render(args.predictions, args.db, args.output, metric=args.metric,
-           standardize=not args.raw, k=args.k, avoid_repeats=args.avoid_repeats,
-           continuity=args.continuity, crossfade=args.crossfade, use_faiss=args.faiss,
-           audio_root=args.audio_root)
+    from demiurge.sequencer.query import QuerySettings
+
+    settings = QuerySettings(k=args.k, avoid_repeats=args.avoid_repeats,
+                             continuity=args.continuity, weights=args.weights)
+    render(args.predictions, args.db, args.output, settings=settings, ignore=args.ignore,
+           metric=args.metric, standardize=not args.raw, crossfade=args.crossfade,
+           use_faiss=args.faiss, audio_root=args.audio_root)
     return 0
 
 
@@ -47,11 +69,20 @@ def run_predict(args: argparse.Namespace) -> int:
     from demiurge.sequencer.predict import predict
 
     predict(run=args.run, source=args.input, length=args.length, out=args.output,
-            temperature=args.temperature, seed=args.seed)
+            temperature=args.temperature, seed=args.seed, context_end=args.context_end)
+    return 0
+
+
+def run_map(args: argparse.Namespace) -> int:
+    from demiurge.sequencer.corpus_map import draw_map
+
+    draw_map(args.db, args.output, render=args.render)
     return 0
 
 
 def register(subparsers) -> None:
+    from demiurge.sequencer.context import SILENCE_DB
+
     p = subparsers.add_parser(
         "describe", help="analyse a folder of audio into a descriptor DB",
         description="Describe every audio file below AUDIO_DIR (wav, flac, aiff, ogg, mp3; any "
@@ -87,13 +118,7 @@ def register(subparsers) -> None:
                    help="distance between descriptors (default euclidean)")
     p.add_argument("--raw", action="store_true",
                    help="compare raw descriptors (as the original) instead of z-scored ones")
-    p.add_argument("--k", type=int, default=4,
-                   help="choose among the k nearest frames (default 4)")
-    p.add_argument("--avoid-repeats", type=int, default=1, metavar="N",
-                   help="never reuse a frame chosen in the last N steps (default 1, 0 = off)")
-    p.add_argument("--continuity", type=float, default=0.5,
-                   help="0..1: preference for continuing the previous match when it is among "
-                        "the k nearest (its distance is scaled by 1 - continuity; default 0.5)")
+    add_query_options(p)
     p.add_argument("--crossfade", type=int, default=-1, metavar="SAMPLES",
                    help="crossfade between hops in samples, even, at most one hop "
                         "(default -1 = one hop)")
@@ -115,4 +140,19 @@ def register(subparsers) -> None:
     p.add_argument("--temperature", type=float, default=0.0,
                    help="noise (std in z units) added to each forecast frame (default 0)")
     p.add_argument("--seed", type=int, default=0, help="seed for the noise (default 0)")
+    p.add_argument("--context-end", type=float, default=None, metavar="SECONDS",
+                   help="end the context at this time of each input (default: at its last "
+                        f"sounding frame, silence being {SILENCE_DB:g} dB below its loudest)")
     p.set_defaults(func=run_predict)
+
+    p = subparsers.add_parser(
+        "map", help="draw a descriptor DB's frames in 2-D as a PNG",
+        description="Project every frame of DB_DIR (z-scored descriptors) on its first two "
+                    "principal components and draw it coloured by file, with a legend; "
+                    "optionally with the path of the frames a render played over it.")
+    p.add_argument("db", metavar="DB_DIR", help="descriptor DB folder (from `demiurge describe`)")
+    p.add_argument("-o", "--output", metavar="PNG", required=True, help="PNG file to write")
+    p.add_argument("--render", metavar="WAV_OR_JSON", default=None,
+                   help="a wav from `demiurge render` on this DB (or the .json beside it): "
+                        "draw the path of its matched frames")
+    p.set_defaults(func=run_map)

@@ -3,8 +3,8 @@
 On disk a DB is a folder a user can inspect::
 
     DB_DIR/
-      db.json                 format, MFCC config, the audio root, the files (path, frame
-                              count, first row), skips
+      db.json                 format, MFCC config (with its floor, ``amin``), the audio root,
+                              the files (path, frame count, first row), skips
       features-<token>.npy    float32 [N x F]   (memory-mapped on open: scales to millions of frames)
       frames-<token>.npy      int64   [N x 2]   (file index, sample offset of the frame centre)
 
@@ -33,7 +33,7 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from demiurge.dsp.config import MFCCConfig
+from demiurge.dsp.config import MFCCConfig, StaleFloorError
 from demiurge.errors import DemiurgeError
 from demiurge.fileio import atomic_path, read_json, write_json
 
@@ -96,7 +96,11 @@ class DescriptorDB:
             frames = np.load(path / meta["frames"], mmap_mode=mode)
         except (OSError, ValueError) as exc:
             raise DemiurgeError(f"{path}: cannot read DB arrays ({exc}); describe the audio again") from None
-        config = MFCCConfig.from_dict(meta["mfcc_config"])
+        try:
+            config = MFCCConfig.from_dict(meta["mfcc_config"])
+        except StaleFloorError as exc:
+            raise DemiurgeError(f"{path} {exc}; describe the audio again with "
+                                "`demiurge describe AUDIO_DIR -o DB_DIR`") from None
         files = [DBFile(**f) for f in meta["files"]]
         if features.shape != (meta["n_frames"], config.n_features) or frames.shape != (meta["n_frames"], 2):
             raise DemiurgeError(f"{path}: DB arrays do not match db.json; describe the audio again")

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from demiurge.dsp.config import MFCCConfig
+from demiurge.dsp.config import MFCCConfig, StaleFloorError
 from demiurge.errors import DemiurgeError
 from demiurge.runs import Checkpoint, Run, load, register_loader
 from demiurge.sequencer.predictors import PredictorConfig
@@ -174,7 +174,11 @@ def _load(checkpoint: Checkpoint) -> TrainedPredictor:
     if "stats" not in state or not ("generator" in state or "model" in state):
         raise DemiurgeError(f"{checkpoint.source}: checkpoint {checkpoint.which!r} is not a "
                             "predictor checkpoint; train it with `demiurge train predictor`")
-    config, n_features, mfcc = _spec(state)
+    try:
+        config, n_features, mfcc = _spec(state)
+    except StaleFloorError as exc:
+        raise DemiurgeError(f"{checkpoint.source}: the predictor's training DB {exc}; describe "
+                            "the audio again and train the predictor again on the new DB") from None
     model = config.build(n_features=n_features)
     model.load_state_dict(state["generator"] if "generator" in state else state["model"])
     return TrainedPredictor(model=model.eval(), config=config,

@@ -22,7 +22,7 @@ from demiurge.progress import progress_bar
 from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.json_layout import ID_KEY, SAMPLE_KEY, write_layout
 from demiurge.sequencer.playback import playback_for_db
-from demiurge.sequencer.query import FaissSearch, index_db
+from demiurge.sequencer.query import FaissSearch, QuerySettings, index_db
 
 DBLike = Union[DescriptorDB, str, os.PathLike]
 
@@ -42,18 +42,20 @@ def check_same_descriptors(predictions: DescriptorDB, db: DescriptorDB) -> None:
 
 
 def render(predictions_db: DBLike, db: DBLike, out_wav: str | os.PathLike, *,
-           metric: str = "euclidean", standardize: bool = True, k: int = 4,
-           avoid_repeats: int = 1, continuity: float = 0.5, crossfade: int = -1,
+           settings: QuerySettings = QuerySettings(), ignore: str = "",
+           metric: str = "euclidean", standardize: bool = True, crossfade: int = -1,
            use_faiss: bool = False, audio_root: str | os.PathLike | None = None,
            log: Callable[[str], None] = print) -> Path:
     """Render every sequence of ``predictions_db`` with audio of ``db`` into ``out_wav``.
 
-    ``metric``, ``standardize``, ``k``, ``avoid_repeats`` and ``continuity`` configure the
-    query (see :class:`~demiurge.sequencer.query.NearestFrames`); ``crossfade`` is the
+    ``settings`` (k, avoid_repeats, continuity, weights), ``ignore`` (descriptors given
+    weight 0), ``metric`` and ``standardize`` configure the query (see
+    :class:`~demiurge.sequencer.query.NearestFrames`); ``crossfade`` is the
     playback crossfade in samples (-1: one hop). ``use_faiss`` screens candidates with a faiss
     HNSW index (approximate; for very large DBs). ``audio_root`` is where the DB's audio lies
-    now if it moved after it was described (checked before anything is computed). Also writes ``<out_wav stem>.json`` with the
-    matched ``_id`` / ``_sample`` of every frame (the original query-result layout).
+    now if it moved after it was described (checked before anything is computed). Also writes
+    ``<out_wav stem>.json`` with the matched ``_id`` / ``_sample`` of every frame (the
+    original query-result layout).
     Returns the wav path.
     """
     if not isinstance(predictions_db, DescriptorDB) and not (Path(predictions_db) / "db.json").exists():
@@ -62,8 +64,8 @@ def render(predictions_db: DBLike, db: DBLike, out_wav: str | os.PathLike, *,
     predictions = _open(predictions_db)
     db = _open(db, audio_root=audio_root, need_audio=True)
     check_same_descriptors(predictions, db)
-    query = index_db(db, metric=metric, standardize=standardize, k=k,
-                     avoid_repeats=avoid_repeats, continuity=continuity)
+    query = index_db(db, settings=settings, metric=metric, standardize=standardize,
+                     ignore=ignore)
     choose = FaissSearch(query) if use_faiss else query
     playback = playback_for_db(db, crossfade=crossfade)
     hop, rate = db.config.hop_length, db.config.sample_rate

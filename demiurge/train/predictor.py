@@ -1,6 +1,8 @@
 """``demiurge train predictor``: train one of the four descriptor predictors on a descriptor DB.
 
-Data: every file of the DB is cut into sliding windows of ``window_size + forecast_size``
+Data: every file of the DB, without its leading and trailing silence (the rule of
+:mod:`demiurge.sequencer.context`: forecasts start from sounding frames, so the model learns
+from them), is cut into sliding windows of ``window_size + forecast_size``
 frames (stride 1). Whole files are held out for validation (``--val-fraction``, chosen with
 the seed), so validation measures forecasts of material the model never saw. Features are
 z-scored with the mean and standard deviation of the training files' frames; the statistics
@@ -35,6 +37,7 @@ from torch import Tensor, nn
 from demiurge.errors import DemiurgeError
 from demiurge.fileio import read_json, write_json
 from demiurge.runs import Run, absolute
+from demiurge.sequencer.context import trim_silence
 from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.forecast import RUN_KIND, load_predictor
 from demiurge.sequencer.predictors import ONE_STEP, PredictorConfig
@@ -169,7 +172,7 @@ class PredictorTrainer(Trainer):
         self.model_config = c = PredictorConfig.from_dict(config["predictor"])
         db = DescriptorDB.open(config["db"])
         length = c.window_size + c.forecast_size
-        sequences = list(db.sequences())
+        sequences = [(p, trim_silence(x, db.config)) for p, x in db.sequences()]
         usable = [(p, x) for p, x in sequences if x.shape[0] >= length]
         for p, x in sequences:
             if x.shape[0] < length:
