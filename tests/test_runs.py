@@ -39,11 +39,11 @@ def test_any_config_goes_to_flags_and_back():
     add_flags(parser, MelConfig, prefix="mel")
     add_flags(parser, MFCCConfig)
     args = parser.parse_args(["--mel-n-fft", "2048", "--mel-fmax", "8000", "--mel-padding", "center",
-                              "--top-db", "none", "--hop-length", "512"])
+                              "--amin", "1e-8", "--hop-length", "512"])
     assert given(args, MelConfig, prefix="mel") == {"n_fft": 2048, "fmax": 8000.0, "padding": "center"}
     assert apply(MelConfig(), given(args, MelConfig, prefix="mel")) == MelConfig(
         n_fft=2048, fmax=8000.0, padding="center")
-    assert apply(MFCCConfig(), given(args, MFCCConfig)) == MFCCConfig(top_db=None, hop_length=512)
+    assert apply(MFCCConfig(), given(args, MFCCConfig)) == MFCCConfig(amin=1e-8, hop_length=512)
     assert given(parser.parse_args([]), MelConfig, prefix="mel") == {}   # untyped = not given
     with pytest.raises(SystemExit):
         parser.parse_args(["--mel-padding", "sideways"])

@@ -201,7 +201,8 @@ class DescriptorDB:
         entries = list(entries)
         if audio_root is None and entries and all(Path(p).is_absolute() for p, _ in entries):
             audio_root = _common_folder(Path(p) for p, _ in entries)
-        root = Path(audio_root).resolve() if audio_root is not None else None
+        # absolute but not resolved: a symlinked file below the root is stored below it
+        root = Path(os.path.abspath(audio_root)) if audio_root is not None else None
         files, feats, rows = [], [], []
         first = 0
         for index, (audio_path, features) in enumerate(entries):
@@ -210,7 +211,7 @@ class DescriptorDB:
                 raise DemiurgeError(f"{audio_path}: expected descriptors of shape [frames x "
                                     f"{config.n_features}], got {list(features.shape)}")
             n = features.shape[0]
-            stored = audio_path if root is None else Path(audio_path).resolve().relative_to(root)
+            stored = audio_path if root is None else _below(Path(os.path.abspath(audio_path)), root)
             files.append(DBFile(path=str(stored), first=first, frames=n))
             feats.append(features)
             rows.append(np.stack([np.full(n, index, np.int64),
@@ -258,6 +259,14 @@ def _write_arrays(path: Path, *, features: np.ndarray, frames: np.ndarray, files
     write_json(path / "db.json", meta)
     for stale in old - set(names.values()):
         (path / stale).unlink(missing_ok=True)
+
+
+def _below(path: Path, root: Path) -> Path:
+    """``path`` relative to ``root`` when it lies below it, else ``path`` itself (absolute)."""
+    try:
+        return path.relative_to(root)
+    except ValueError:
+        return path
 
 
 def _common_folder(paths: Iterable[Path]) -> Path:
