@@ -8,9 +8,16 @@ from demiurge.demo import DEFAULT_PREDICTOR_STEPS
 from demiurge.errors import DemiurgeError
 
 
+# The sub-commands this module registers, with their one-line help (``demiurge --help``
+# lists them without building their options).
+HELP = {
+    "demo": "run the whole chain on the embedded demo corpus (or your audio)",
+}
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "demo", help="run the whole chain on the embedded demo corpus (or your audio)",
+        "demo", help=HELP["demo"],
         description="Synthesise the demo corpus (or use --corpus), train a small vocoder and "
                     "UNAGAN, generate audio, describe, train a predictor, forecast, render and "
                     "export to nn~, printing where every artifact went.")

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 
+# The sub-commands this module registers, with their one-line help (``demiurge --help``
+# lists them without building their options).
+HELP = {
+    "generate": "generate audio files with UNAGAN + a vocoder",
+}
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "generate", help="generate audio files with UNAGAN + a vocoder",
+        "generate", help=HELP["generate"],
         description="Generate N new sounds: UNAGAN noise -> mel -> vocoder -> wav. The folder "
                     "(with generated.json: runs and per-file seeds) is the RAW GENERATED AUDIO DB, "
                     "ready for `demiurge describe`.")

@@ -13,12 +13,20 @@ from demiurge.dsp.config import MelConfig
 from demiurge.errors import DemiurgeError
 
 
+# The sub-commands this module registers, with their one-line help (``demiurge --help``
+# lists them without building their options).
+HELP = {
+    "train": "train a model into a run directory",
+}
+
+
 def register(subparsers) -> None:
     from demiurge.models import VOCODER_ARCHS
 
-    parser = subparsers.add_parser("train", help="train a model into a run directory",
-                                   description="Train a model; the run directory holds its config, "
-                                               "checkpoints, statistics and logs.")
+    parser = subparsers.add_parser(
+        "train", help=HELP["train"],
+        description="Train a model; the run directory holds its config, checkpoints, "
+                    "statistics and logs.")
     train_sub = parser.add_subparsers(dest="trainer", metavar="MODEL", required=True)
 
     p = train_sub.add_parser(
