@@ -12,7 +12,8 @@ from typing import List, Optional
 
 from demiurge.errors import exit_status
 
-# Each module's ``register(subparsers)`` adds its sub-commands; order = order in ``--help``.
+# Each module's ``register(subparsers)`` adds its sub-commands, which its ``HELP`` names;
+# order = order in ``--help``.
 COMMAND_MODULES = (
     "demiurge.sequencer.commands",
     "demiurge.train.commands",
@@ -20,9 +21,13 @@ COMMAND_MODULES = (
     "demiurge.plugin.commands",
     "demiurge.commands",
 )
+VERBOSE_HELP = "with an error, also print the underlying library's message"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: Optional[str] = "") -> argparse.ArgumentParser:
+    """The ``demiurge`` parser. Only the module of ``command`` builds its options (they import
+    torch, numpy and the models); the others list their names and help, so ``--help`` and a
+    mistyped command answer at once. ``command=""`` builds every option."""
     parser = argparse.ArgumentParser(
         prog="demiurge",
         description="Neural audio synthesis and sequencing: describe audio, train models, "
@@ -30,19 +35,29 @@ def build_parser() -> argparse.ArgumentParser:
     from demiurge import __version__
 
     parser.add_argument("--version", action="version", version=f"demiurge {__version__}")
-    parser.add_argument("--verbose", action="store_true",
-                        help="with an error, also print the underlying library's message")
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
-    for command in sub.choices.values():  # `demiurge COMMAND --verbose` works too
-        command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
-                             help="with an error, also print the underlying library's message")
+        module = importlib.import_module(name)
+        if command == "" or command in module.HELP:
+            module.register(sub)
+        else:
+            for listed, text in module.HELP.items():
+                sub.add_parser(listed, help=text)
+    for command_parser in sub.choices.values():  # `demiurge COMMAND --verbose` works too
+        command_parser.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                                    help=VERBOSE_HELP)
     return parser
 
 
+def _command(argv: List[str]) -> Optional[str]:
+    """The sub-command named in ``argv`` (its first word that is not an option), if any."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     return exit_status(f"demiurge {args.command}", lambda: args.func(args), verbose=args.verbose)
 

@@ -12,7 +12,7 @@ import soundfile as sf
 from demiurge.cli import main
 from demiurge.data.audio import load_audio, scan_audio
 from demiurge.errors import DemiurgeError
-from demiurge.synthesis import generate
+from demiurge.synthesis.generate import generate
 from synth_helpers import unagan_args, vocoder_args
 
 generate_module = importlib.import_module("demiurge.synthesis.generate")

@@ -211,7 +211,7 @@ def test_empty_db_is_a_clear_error():
 
 def test_weights_and_ignore_change_which_frame_matches():
     """Known answers: frame 0 is near the query in mfcc0 only, frame 1 in everything else."""
-    from demiurge.sequencer.query import parse_weights
+    from demiurge.sequencer.query_settings import parse_weights
 
     names = [f"mfcc{i}" for i in range(4)]
     x = np.array([[0.0, 2.0, 2.0, 2.0],
@@ -244,7 +244,7 @@ def test_weights_and_ignore_change_which_frame_matches():
     ("", "mfcc0-3", "nothing is left to match on"),
 ])
 def test_bad_weights_are_clear_errors(spec, ignore, message):
-    from demiurge.sequencer.query import parse_weights
+    from demiurge.sequencer.query_settings import parse_weights
 
     with pytest.raises(DemiurgeError, match=message):
         parse_weights(spec, [f"mfcc{i}" for i in range(4)], ignore=ignore)

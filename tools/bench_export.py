@@ -75,11 +75,11 @@ def realtime(path: Path, method: str, bufsize: int, seconds: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="audio per measurement")
-    parser.add_argument("--out", type=Path, help="keep the .ts files here (default: a temp dir)")
+    parser.add_argument("-o", "--output", type=Path, help="keep the .ts files here (default: a temp dir)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
-        out = args.out or Path(tmp)
+        out = args.output or Path(tmp)
         print(f"exporting benchmark models to {out} ...", flush=True)
         models = build_models(out)
         print(f"\nreal-time factor (x real time, 1 thread, torch {torch.__version__}; "

@@ -18,7 +18,7 @@ import threading
 from typing import List, Optional
 
 from demiurge.errors import DemiurgeError, exit_status
-from demiurge.sequencer.answer import SEARCHES
+from demiurge.sequencer.query_settings import SEARCHES
 from demiurge.live.params import MODES, PARAMS_BY_NAME
 
 log = logging.getLogger("demiurge.live")

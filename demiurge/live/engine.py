@@ -37,7 +37,7 @@ from demiurge.dsp import Descriptors
 from demiurge.errors import DemiurgeError
 from demiurge.live.params import MODES, MessageError, defaults
 from demiurge.sequencer.playback import crossfade_samples
-from demiurge.sequencer.query import QuerySettings
+from demiurge.sequencer.query_settings import QuerySettings
 
 MOSAIC, FOLLOW, DREAM = 0, 1, 2
 

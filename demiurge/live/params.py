@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
 
-from demiurge.sequencer.query import QUERY_HELP, QuerySettings
+from demiurge.sequencer.query_settings import QUERY_HELP, QuerySettings
 
 PREFIX = "/demiurge"
 QUERY = QuerySettings()

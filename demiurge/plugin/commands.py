@@ -7,9 +7,17 @@ import argparse
 from pathlib import Path
 
 
+# The sub-commands this module registers, with their one-line help (``demiurge --help``
+# lists them without building their options).
+HELP = {
+    "export": "export trained runs as nn~ TorchScript files (.ts) with model cards",
+    "check": "check .ts files as nn~ would load and play them",
+}
+
+
 def register(subparsers) -> None:
     export = subparsers.add_parser(
-        "export", help="export trained runs as nn~ TorchScript files (.ts) with model cards",
+        "export", help=HELP["export"],
         description="Export each run (a run folder or a run id) as <name>.ts plus <name>.json, "
                     "self-checked as nn~ would use them. A UNAGAN run is bundled with the "
                     "vocoder given by --vocoder.")
@@ -26,7 +34,7 @@ def register(subparsers) -> None:
     export.set_defaults(func=_export)
 
     check = subparsers.add_parser(
-        "check", help="check .ts files as nn~ would load and play them",
+        "check", help=HELP["check"],
         description="Replays nn~'s load and call sequence (methods, _params, attributes, input "
                     "decimation, output sample-and-hold, size and dtype checks, setters) at each "
                     "buffer size; prints methods, channels, ratios, latency and real-time factor; "

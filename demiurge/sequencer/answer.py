@@ -15,10 +15,8 @@ import torch
 from torch import Tensor, nn
 
 from demiurge.errors import DemiurgeError
-from demiurge.sequencer.query import QuerySettings, parse_weights
+from demiurge.sequencer.query_settings import HNSW_FROM_FRAMES, SEARCHES, QuerySettings, parse_weights
 
-SEARCHES = ("auto", "exact", "hnsw")
-HNSW_FROM_FRAMES = 50_000  # ``auto`` uses the HNSW index from this DB size on
 
 
 class Answerer(nn.Module):

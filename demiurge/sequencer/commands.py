@@ -12,6 +12,16 @@ from demiurge.config_flags import add_flags, apply, given
 from demiurge.dsp.config import MFCCConfig
 
 
+# The sub-commands this module registers, with their one-line help (``demiurge --help``
+# lists them without building their options).
+HELP = {
+    "describe": "analyse a folder of audio into a descriptor DB",
+    "render": "play forecast descriptors with the nearest frames of a DB",
+    "predict": "forecast descriptor frames after the end of each input",
+    "map": "draw a descriptor DB's frames in 2-D as a PNG",
+}
+
+
 def mfcc_config(args: argparse.Namespace) -> MFCCConfig:
     return apply(MFCCConfig(), given(args, MFCCConfig))
 
@@ -20,7 +30,7 @@ def add_query_options(parser: argparse.ArgumentParser) -> None:
     """``--k``, ``--avoid-repeats``, ``--continuity``, ``--weights`` (names and defaults of
     :class:`~demiurge.sequencer.query.QuerySettings`, shared with demiurge-live) and
     ``--ignore``."""
-    from demiurge.sequencer.query import QUERY_HELP, QuerySettings
+    from demiurge.sequencer.query_settings import QUERY_HELP, QuerySettings
 
     group = parser.add_argument_group("frame choice (the same settings as demiurge-live's)")
     metavars = {"avoid_repeats": "N", "weights": "NAME=W,..."}
@@ -56,7 +66,7 @@ def run_describe(args: argparse.Namespace) -> int:
 def run_render(args: argparse.Namespace) -> int:
     from demiurge.sequencer.render import render
 
-    from demiurge.sequencer.query import QuerySettings
+    from demiurge.sequencer.query_settings import QuerySettings
 
     settings = QuerySettings(k=args.k, avoid_repeats=args.avoid_repeats,
                              continuity=args.continuity, weights=args.weights)
@@ -85,7 +95,7 @@ def register(subparsers) -> None:
     from demiurge.sequencer.context import SILENCE_DB
 
     p = subparsers.add_parser(
-        "describe", help="analyse a folder of audio into a descriptor DB",
+        "describe", help=HELP["describe"],
         description="Describe every audio file below AUDIO_DIR (wav, flac, aiff, ogg, mp3; any "
                     "rate and channel count) as MFCC + deltas, one frame per hop, into DB_DIR. "
                     "Unusable files are skipped with one line each. With --from-json, build "
@@ -103,7 +113,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_describe)
 
     p = subparsers.add_parser(
-        "render", help="play forecast descriptors with the nearest frames of a DB",
+        "render", help=HELP["render"],
         description="Match every predicted frame to its nearest DB frame and play one hop of "
                     "that frame's audio per predicted frame (N frames -> N x hop samples).")
     p.add_argument("--predictions", metavar="OUT", required=True,
@@ -129,7 +139,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_render)
 
     p = subparsers.add_parser(
-        "predict", help="forecast descriptor frames after the end of each input",
+        "predict", help=HELP["predict"],
         description="Roll out N future descriptor frames from the end of each input file with a "
                     "trained predictor; write them as a predictions DB folder plus one JSON per "
                     "input in the original layout.")
@@ -147,7 +157,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_predict)
 
     p = subparsers.add_parser(
-        "map", help="draw a descriptor DB's frames in 2-D as a PNG",
+        "map", help=HELP["map"],
         description="Project every frame of DB_DIR (z-scored descriptors) on its first two "
                     "principal components and draw it coloured by file, with a legend; "
                     "optionally with the path of the frames a render played over it.")

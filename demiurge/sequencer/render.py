@@ -22,7 +22,8 @@ from demiurge.progress import progress_bar
 from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.json_layout import ID_KEY, SAMPLE_KEY, write_layout
 from demiurge.sequencer.playback import playback_for_db
-from demiurge.sequencer.query import FaissSearch, QuerySettings, index_db
+from demiurge.sequencer.query import FaissSearch, index_db
+from demiurge.sequencer.query_settings import QuerySettings
 
 DBLike = Union[DescriptorDB, str, os.PathLike]
 

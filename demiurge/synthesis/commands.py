@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 
+# The sub-commands this module registers, with their one-line help (``demiurge --help``
+# lists them without building their options).
+HELP = {
+    "generate": "generate audio files with UNAGAN + a vocoder",
+}
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "generate", help="generate audio files with UNAGAN + a vocoder",
+        "generate", help=HELP["generate"],
         description="Generate N new sounds: UNAGAN noise -> mel -> vocoder -> wav. The folder "
                     "(with generated.json: runs and per-file seeds) is the RAW GENERATED AUDIO DB, "
                     "ready for `demiurge describe`.")
@@ -17,14 +24,14 @@ def register(subparsers) -> None:
     parser.add_argument("--no-normalize", action="store_true",
                         help="keep the vocoder's level (clipped at +-1) instead of normalising each "
                              "file's peak to 0.95; DC is removed either way (20 Hz high-pass)")
-    parser.add_argument("--device", default="cpu", help="cpu or cuda")
-    parser.add_argument("-o", "--out", required=True, help="output folder (new or empty)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    parser.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder (new or empty)")
     parser.set_defaults(func=_cli)
 
 
 def _cli(args) -> int:
     from demiurge.synthesis.generate import generate
 
-    generate(unagan=args.unagan, vocoder=args.vocoder, n=args.n, duration=args.duration, out_dir=args.out,
+    generate(unagan=args.unagan, vocoder=args.vocoder, n=args.n, duration=args.duration, out_dir=args.output,
              seed=args.seed, normalize=not args.no_normalize, device=args.device)
     return 0

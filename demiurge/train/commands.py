@@ -13,12 +13,20 @@ from demiurge.dsp.config import MelConfig
 from demiurge.errors import DemiurgeError
 
 
+# The sub-commands this module registers, with their one-line help (``demiurge --help``
+# lists them without building their options).
+HELP = {
+    "train": "train a model into a run directory",
+}
+
+
 def register(subparsers) -> None:
     from demiurge.models import VOCODER_ARCHS
 
-    parser = subparsers.add_parser("train", help="train a model into a run directory",
-                                   description="Train a model; the run directory holds its config, "
-                                               "checkpoints, statistics and logs.")
+    parser = subparsers.add_parser(
+        "train", help=HELP["train"],
+        description="Train a model; the run directory holds its config, checkpoints, "
+                    "statistics and logs.")
     train_sub = parser.add_subparsers(dest="trainer", metavar="MODEL", required=True)
 
     p = train_sub.add_parser(
@@ -88,8 +96,8 @@ def _predictor_config():
 def _common(p: argparse.ArgumentParser, kind: str) -> None:
     from demiurge.train.loop import TrainConfig
 
-    p.add_argument("-o", "--out", required=True, help="run directory to create (or to resume)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out with its stored "
+    p.add_argument("-o", "--output", required=True, metavar="RUN_DIR", help="run directory to create (or to resume)")
+    p.add_argument("--resume", action="store_true", help="continue the run in -o with its stored "
                    "config (counters continue from its latest checkpoint; only --max-steps, "
                    "--eval-every, --max-minutes, --device, --threads and the data folder may change)")
     p.add_argument("--config", metavar="FILE", help="start from a run's stored config (its "
@@ -117,10 +125,10 @@ def _run(kind: str, args: argparse.Namespace, *, export_vocoder: Optional[str] =
 
     if args.config and args.resume:
         raise DemiurgeError("--config starts a new run from a stored config; --resume continues "
-                            "the run in --out with its own: give one of them")
+                            "the run in -o with its own: give one of them")
     base = read_config(args.config) if args.config else None
     options.update(given(args, TrainConfig))
-    _trainer(kind)(out=args.out, resume=args.resume, config=base, use_wandb=not args.no_wandb,
+    _trainer(kind)(out=args.output, resume=args.resume, config=base, use_wandb=not args.no_wandb,
                    export=args.export, export_vocoder=export_vocoder, **options).fit()
     return 0
 
