@@ -52,8 +52,8 @@ class DiscriminatorConfig(_Config):
 MELGAN_DISCRIMINATOR = DiscriminatorConfig()
 HIFIGAN_DISCRIMINATOR = DiscriminatorConfig(msd_channels=128, mpd_periods=(2, 3, 5, 7, 11), slope=0.1)
 # Sized for training on a CPU (the paper-size MPD is 16x wider): MPD + MRD, no MSD.
-ISTFT_DISCRIMINATOR = DiscriminatorConfig(msd_scales=0, mpd_periods=(2, 3, 5, 7, 11), mpd_channels=8,
-                                          mrd_resolutions=(512, 1024, 2048), mrd_channels=16, slope=0.1)
+ISTFT_DISCRIMINATOR = DiscriminatorConfig(msd_scales=0, mpd_periods=(2, 3, 5, 7, 11), mpd_channels=4,
+                                          mrd_resolutions=(512, 1024, 2048), mrd_channels=8, slope=0.1)
 # The size Vocos trains with on GPUs (MPD at HiFi-GAN's width, MRD at 32 channels).
 ISTFT_DISCRIMINATOR_GPU = DiscriminatorConfig(msd_scales=0, mpd_periods=(2, 3, 5, 7, 11), mpd_channels=32,
                                               mrd_resolutions=(512, 1024, 2048), mrd_channels=32, slope=0.1)
