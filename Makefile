@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # torch 2.5.1 (the libtorch of nn~ v1.6.0) in a side virtualenv, for tests/test_torch251.py:
-# every export must load and play identically there (about 3 GB, 1-2 minutes, built once).
+# every export must load and play identically there (about 5 GB: 5.2 GB measured; 1-2 minutes, built once).
 $(TORCH251_VENV)/.installed:
 	$(PYTHON) -m venv $(TORCH251_VENV)
 	$(TORCH251_VENV)/bin/python -m pip install -q torch==2.5.1 numpy
@@ -30,12 +30,12 @@ torch251: $(TORCH251_VENV)/.installed
 
 system-packages:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  need=""; for p in jackd2 libportaudio2 fluidsynth puredata-core; do \
+	  need=""; for p in jackd2 libportaudio2 fluidsynth puredata-core puredata-doc espeak-ng; do \
 	    dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	  if [ -n "$$need" ]; then echo "installing system packages:$$need"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need >/dev/null; fi; \
-	else echo "not root: skipping system packages (jackd2 libportaudio2 fluidsynth puredata-core); JACK tests will be skipped"; fi
+	else echo "not root: skipping system packages (jackd2 libportaudio2 fluidsynth puredata-core puredata-doc espeak-ng); JACK tests will be skipped and the realistic-material tests will fail"; fi
 
 setup: system-packages $(VENV)/.installed
 

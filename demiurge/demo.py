@@ -1,8 +1,11 @@
 """``demiurge demo``: the whole Demiurge chain on the embedded corpus (or on your folders).
 
+    corpus ─▶ describe ─▶ predictor DB ─▶ train predictor        (recorded_chain)
     corpus ─▶ train vocoder + UNAGAN ─▶ generate RAW GENERATED AUDIO ─▶ describe ─▶ generated DB
-    corpus ─▶ describe ─▶ predictor DB ─▶ train predictor ─▶ predict ─▶ render from generated DB
+    predictor ─▶ predict ─▶ render from the generated and the recorded DB
     trained runs ─▶ export .ts (nn~)
+
+The recorded chain is also demiurge-live's embedded default (built in a cache folder).
 
 Every stage is the same function the stage's own sub-command calls; the demo only chooses
 small settings so that the chain finishes in minutes on a laptop CPU, then prints where every
@@ -11,17 +14,90 @@ artifact went.
 
 from __future__ import annotations
 
-import argparse
+import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
 
 from demiurge.errors import DemiurgeError
 
+# The default chain's predictor: small and quick to train on the demo corpus (2 CPU cores,
+# minutes). The demo and demiurge-live's embedded default both train it (recorded_chain).
+DEFAULT_PREDICTOR = dict(window_size=10, forecast_size=4, hidden_size=64, num_layers=2)
+DEFAULT_PREDICTOR_STEPS = 600
+
+
+@dataclass(frozen=True)
+class RecordedChain:
+    """What :func:`recorded_chain` leaves in its folder."""
+
+    corpus: Path      # the recorded audio
+    db: Path          # its descriptor DB (the predictor DB)
+    predictor: Path   # the predictor run trained on it
+
+
+def recorded_chain(out: str | Path, *, corpus: Optional[str | Path] = None, model: str = "lstm",
+                   steps: Optional[int] = None, log: Callable[[str], None] = print,
+                   stage: Callable[[str], None] = lambda title: None) -> RecordedChain:
+    """corpus ─▶ describe ─▶ predictor DB ─▶ train predictor, into ``out``.
+
+    ``corpus`` is a folder of audio (default: the embedded demo corpus, synthesised into
+    ``out/corpus``). The DB goes to ``out/db-recorded`` and the predictor run (``model`` with
+    :data:`DEFAULT_PREDICTOR`, ``steps`` steps, default :data:`DEFAULT_PREDICTOR_STEPS`) to
+    ``out/runs/predictor-<model>``. A trained predictor run already in ``out``, and the DB of
+    the embedded corpus, are reused (delete them to rebuild); a DB that cannot be read (an
+    older Demiurge's, say) is described again and its predictor trained again, and an
+    interrupted training starts again. ``stage`` announces each stage.
+    """
+    from demiurge.data.demo_corpus import make_demo_corpus
+    from demiurge.sequencer.db import DescriptorDB
+    from demiurge.sequencer.describe import describe_folder
+    from demiurge.train.predictor import train_predictor
+    from demiurge.runs import Run
+
+    out = Path(out)
+    steps = DEFAULT_PREDICTOR_STEPS if steps is None else steps
+    db_dir, run_dir = out / "db-recorded", out / "runs" / f"predictor-{model}"
+    embedded = corpus is None
+    reuse_db = embedded and _db_ready(db_dir, DescriptorDB)
+    stage("corpus")
+    if embedded:
+        corpus = out / "corpus"
+        if not reuse_db:
+            make_demo_corpus(corpus, log=log)
+    stage("describe the recorded audio")
+    if reuse_db:
+        log(f"descriptor DB {db_dir} of the embedded corpus exists; reusing it")
+    else:
+        describe_folder(corpus, db_dir, log=log)
+    stage(f"train predictor ({model})")
+    try:  # a predictor of the embedded corpus is kept only while its DB is
+        ready = Run.open(run_dir).has_checkpoint("best") and (reuse_db or not embedded)
+    except DemiurgeError:
+        ready = False
+    if ready:
+        log(f"predictor run {run_dir} exists; reusing it (delete it to retrain)")
+    else:
+        if run_dir.exists():
+            shutil.rmtree(run_dir)  # an interrupted training: start it again
+        train_predictor(out=run_dir, db=db_dir, model=model, max_steps=steps,
+                        eval_every=max(1, steps // 3), export=False, log=log,
+                        **DEFAULT_PREDICTOR)
+    return RecordedChain(corpus=Path(corpus), db=db_dir, predictor=run_dir)
+
+
+def _db_ready(db_dir: Path, db_class) -> bool:
+    try:
+        db_class.open(db_dir)
+        return True
+    except DemiurgeError:
+        return False
+
 
 def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
-             model: str = "lstm", predictor_steps: int = 600, length: int = 215,
-             synthesis: bool = True, synthesis_steps: Optional[int] = None,
+             model: str = "lstm", predictor_steps: int = DEFAULT_PREDICTOR_STEPS,
+             length: int = 215, synthesis: bool = True, synthesis_steps: Optional[int] = None,
              export_dir: Optional[str | Path] = None,
              log: Callable[[str], None] = print) -> List[Tuple[str, Path]]:
     """Run every stage into ``out``; return ``(what, path)`` for each artifact written.
@@ -30,69 +106,57 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
     ``out/corpus``); ``length`` is the number of frames forecast per input (215 ≈ 5 s);
     ``export_dir`` receives the nn~ files (default ``out/export``).
     """
-    from demiurge.data.demo_corpus import make_demo_corpus
     from demiurge.plugin.from_runs import export_run
     from demiurge.sequencer.describe import describe_folder
     from demiurge.sequencer.predict import predict
     from demiurge.sequencer.render import render
-    from demiurge.train.predictor import train_predictor
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     artifacts: List[Tuple[str, Path]] = []
     started = time.perf_counter()
+    stages = iter(range(1, 9))
 
     def stage(title: str) -> None:
-        log(f"\n== {title}  [{time.perf_counter() - started:5.0f} s]")
+        log(f"\n== {next(stages)}/8 {title}  [{time.perf_counter() - started:5.0f} s]")
 
-    stage("1/6 corpus")
-    if corpus is None:
-        corpus = out / "corpus"
-        make_demo_corpus(corpus, log=log)
-    corpus = Path(corpus)
-    artifacts.append(("recorded audio (corpus)", corpus))
+    chain = recorded_chain(out, corpus=corpus, model=model, steps=predictor_steps, log=log,
+                           stage=stage)
+    artifacts += [("recorded audio (corpus)", chain.corpus),
+                  ("predictor DB (descriptors of the corpus)", chain.db),
+                  ("predictor run", chain.predictor)]
 
-    sources = [("recorded", out / "db-recorded")]
+    sources = [("recorded", chain.db)]
     if synthesis:
         from demiurge.synthesis.demo import run_synthesis_demo
 
-        stage("2/6 synthesis engine: vocoder + UNAGAN training, generation")
-        generated = run_synthesis_demo(corpus, out / "synthesis", steps=synthesis_steps, log=log)
+        stage("synthesis engine: vocoder + UNAGAN training, generation")
+        generated = run_synthesis_demo(chain.corpus, out / "synthesis", steps=synthesis_steps,
+                                       log=log)
         artifacts.append(("raw generated audio", Path(generated)))
         for run_dir in sorted((out / "synthesis").glob("runs/*")):
             artifacts.append((f"{run_dir.name} run", run_dir))
-    else:
-        stage("2/6 synthesis engine: skipped (--no-synthesis)")
-
-    stage("3/6 describe")
-    describe_folder(corpus, out / "db-recorded", log=log)
-    artifacts.append(("predictor DB (descriptors of the corpus)", out / "db-recorded"))
-    if synthesis:
+        stage("describe the generated audio")
         describe_folder(generated, out / "db-generated", log=log)
         artifacts.append(("descriptor DB of the generated audio", out / "db-generated"))
         sources.insert(0, ("generated", out / "db-generated"))
-
-    stage(f"4/6 train predictor ({model})")
-    predictor_run = out / "runs" / f"predictor-{model}"
-    if (predictor_run / "manifest.json").exists():
-        log(f"predictor run {predictor_run} exists; reusing it (delete it to retrain)")
     else:
-        train_predictor(out=predictor_run, db=out / "db-recorded", model=model,
-                        max_steps=predictor_steps, export=False, log=log)
-    artifacts.append(("predictor run", predictor_run))
+        stage("synthesis engine: skipped (--no-synthesis)")
+        stage("describe the generated audio: skipped")
 
-    stage(f"5/6 predict {length} frames after each recording, render")
+    stage(f"predict {length} frames after each recording")
     predictions = out / "predictions"
-    predict(run=predictor_run, source=out / "db-recorded", length=length, out=predictions, log=log)
+    predict(run=chain.predictor, source=chain.db, length=length, out=predictions, log=log)
     artifacts.append(("forecast descriptors (DB + original JSON)", predictions))
+    stage("render the forecasts")
     for name, db_dir in sources:
         wav = out / f"demiurge-{name}.wav"
         render(predictions, db_dir, wav, log=log)
         artifacts.append((f"rendered forecast, segments from the {name} audio", wav))
 
-    stage("6/6 export to nn~ (names the patches in patches/ load)")
+    stage("export to nn~ (names the patches in patches/ load)")
     export_dir = Path(export_dir) if export_dir is not None else out / "export"
-    exported = export_run(predictor_run, export_dir, name="predictor")
+    exported = export_run(chain.predictor, export_dir, name="predictor")
     if synthesis:
         vocoder = next(iter(sorted((out / "synthesis").glob("runs/vocoder*"))), None)
         unagan = next(iter(sorted((out / "synthesis").glob("runs/unagan*"))), None)
@@ -109,35 +173,3 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
     for what, path in artifacts:
         log(f"  {what:<{width}}  {path}")
     return artifacts
-
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "demo", help="run the whole chain on the embedded demo corpus (or your audio)",
-        description="Synthesise the demo corpus (or use --corpus), train a small vocoder and "
-                    "UNAGAN, generate audio, describe, train a predictor, forecast, render and "
-                    "export to nn~, printing where every artifact went.")
-    p.add_argument("-o", "--out", default="demo-output", help="output folder (default: demo-output)")
-    p.add_argument("--corpus", help="folder of your own audio instead of the embedded corpus")
-    p.add_argument("--model", default="lstm",
-                   choices=["lstm", "lstm-encdec", "transformer-encoder", "transformer"],
-                   help="predictor to train (default: lstm)")
-    p.add_argument("--predictor-steps", type=int, default=600, help="predictor training steps")
-    p.add_argument("--synthesis-steps", type=int,
-                   help="training steps of the tiny vocoder and UNAGAN (default: 300 each)")
-    p.add_argument("--length", type=int, default=215, help="frames to forecast per input (≈ 23 ms each)")
-    p.add_argument("--export-dir", help="folder for the nn~ files (default: OUT/export; the "
-                                        "patches in patches/ load ../export/)")
-    p.add_argument("--no-synthesis", dest="synthesis", action="store_false",
-                   help="skip the GAN stages (render from the recorded audio only)")
-    p.set_defaults(func=_main)
-
-
-def _main(args: argparse.Namespace) -> int:
-    if min(args.predictor_steps, args.length, args.synthesis_steps or 1) < 1:
-        raise DemiurgeError("--predictor-steps, --synthesis-steps and --length must be at least 1")
-    run_demo(out=args.out, corpus=args.corpus, model=args.model,
-             predictor_steps=args.predictor_steps, length=args.length, synthesis=args.synthesis,
-             synthesis_steps=args.synthesis_steps,
-             export_dir=args.export_dir)
-    return 0

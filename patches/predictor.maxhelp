@@ -12,6 +12,7 @@
    900,
    640
   ],
+  "default_fontsize": 12.0,
   "boxes": [
    {
     "box": {
@@ -137,7 +138,7 @@
      "patching_rect": [
       20,
       420,
-      91,
+      80,
       22
      ]
     }
@@ -149,7 +150,7 @@
      "patching_rect": [
       220,
       420,
-      91,
+      80,
       22
      ]
     }
@@ -221,7 +222,7 @@
    },
    {
     "box": {
-     "id": "obj-18",
+     "id": "obj-16",
      "maxclass": "comment",
      "patching_rect": [
       420,
@@ -234,7 +235,7 @@
    },
    {
     "box": {
-     "id": "obj-19",
+     "id": "obj-17",
      "maxclass": "comment",
      "patching_rect": [
       420,

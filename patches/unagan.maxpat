@@ -12,6 +12,7 @@
    900,
    640
   ],
+  "default_fontsize": 12.0,
   "boxes": [
    {
     "box": {
@@ -145,7 +146,7 @@
    },
    {
     "box": {
-     "id": "obj-12",
+     "id": "obj-10",
      "maxclass": "comment",
      "patching_rect": [
       20,
@@ -158,7 +159,7 @@
    },
    {
     "box": {
-     "id": "obj-13",
+     "id": "obj-11",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -171,14 +172,43 @@
    },
    {
     "box": {
-     "id": "obj-14",
+     "id": "obj-12",
      "maxclass": "flonum",
      "patching_rect": [
       20,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
+    }
+   },
+   {
+    "box": {
+     "id": "obj-13",
+     "maxclass": "newobj",
+     "patching_rect": [
+      20,
+      410,
+      50,
+      22
+     ],
+     "text": "sig~"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-14",
+     "maxclass": "flonum",
+     "patching_rect": [
+      60,
+      370,
+      50,
+      22
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -186,7 +216,7 @@
      "id": "obj-15",
      "maxclass": "newobj",
      "patching_rect": [
-      20,
+      60,
       410,
       50,
       22
@@ -199,11 +229,13 @@
      "id": "obj-16",
      "maxclass": "flonum",
      "patching_rect": [
-      60,
+      100,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -211,7 +243,7 @@
      "id": "obj-17",
      "maxclass": "newobj",
      "patching_rect": [
-      60,
+      100,
       410,
       50,
       22
@@ -224,11 +256,13 @@
      "id": "obj-18",
      "maxclass": "flonum",
      "patching_rect": [
-      100,
+      140,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -236,7 +270,7 @@
      "id": "obj-19",
      "maxclass": "newobj",
      "patching_rect": [
-      100,
+      140,
       410,
       50,
       22
@@ -249,11 +283,13 @@
      "id": "obj-20",
      "maxclass": "flonum",
      "patching_rect": [
-      140,
+      180,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -261,7 +297,7 @@
      "id": "obj-21",
      "maxclass": "newobj",
      "patching_rect": [
-      140,
+      180,
       410,
       50,
       22
@@ -274,11 +310,13 @@
      "id": "obj-22",
      "maxclass": "flonum",
      "patching_rect": [
-      180,
+      220,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -286,7 +324,7 @@
      "id": "obj-23",
      "maxclass": "newobj",
      "patching_rect": [
-      180,
+      220,
       410,
       50,
       22
@@ -299,11 +337,13 @@
      "id": "obj-24",
      "maxclass": "flonum",
      "patching_rect": [
-      220,
+      260,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -311,7 +351,7 @@
      "id": "obj-25",
      "maxclass": "newobj",
      "patching_rect": [
-      220,
+      260,
       410,
       50,
       22
@@ -324,11 +364,13 @@
      "id": "obj-26",
      "maxclass": "flonum",
      "patching_rect": [
-      260,
+      300,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -336,7 +378,7 @@
      "id": "obj-27",
      "maxclass": "newobj",
      "patching_rect": [
-      260,
+      300,
       410,
       50,
       22
@@ -349,11 +391,13 @@
      "id": "obj-28",
      "maxclass": "flonum",
      "patching_rect": [
-      300,
+      340,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -361,7 +405,7 @@
      "id": "obj-29",
      "maxclass": "newobj",
      "patching_rect": [
-      300,
+      340,
       410,
       50,
       22
@@ -374,11 +418,13 @@
      "id": "obj-30",
      "maxclass": "flonum",
      "patching_rect": [
-      340,
+      380,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -386,7 +432,7 @@
      "id": "obj-31",
      "maxclass": "newobj",
      "patching_rect": [
-      340,
+      380,
       410,
       50,
       22
@@ -399,11 +445,13 @@
      "id": "obj-32",
      "maxclass": "flonum",
      "patching_rect": [
-      380,
+      420,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -411,7 +459,7 @@
      "id": "obj-33",
      "maxclass": "newobj",
      "patching_rect": [
-      380,
+      420,
       410,
       50,
       22
@@ -424,11 +472,13 @@
      "id": "obj-34",
      "maxclass": "flonum",
      "patching_rect": [
-      420,
+      460,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -436,7 +486,7 @@
      "id": "obj-35",
      "maxclass": "newobj",
      "patching_rect": [
-      420,
+      460,
       410,
       50,
       22
@@ -449,11 +499,13 @@
      "id": "obj-36",
      "maxclass": "flonum",
      "patching_rect": [
-      460,
+      500,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -461,7 +513,7 @@
      "id": "obj-37",
      "maxclass": "newobj",
      "patching_rect": [
-      460,
+      500,
       410,
       50,
       22
@@ -474,11 +526,13 @@
      "id": "obj-38",
      "maxclass": "flonum",
      "patching_rect": [
-      500,
+      540,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -486,7 +540,7 @@
      "id": "obj-39",
      "maxclass": "newobj",
      "patching_rect": [
-      500,
+      540,
       410,
       50,
       22
@@ -499,11 +553,13 @@
      "id": "obj-40",
      "maxclass": "flonum",
      "patching_rect": [
-      540,
+      580,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -511,7 +567,7 @@
      "id": "obj-41",
      "maxclass": "newobj",
      "patching_rect": [
-      540,
+      580,
       410,
       50,
       22
@@ -524,11 +580,13 @@
      "id": "obj-42",
      "maxclass": "flonum",
      "patching_rect": [
-      580,
+      620,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -536,7 +594,7 @@
      "id": "obj-43",
      "maxclass": "newobj",
      "patching_rect": [
-      580,
+      620,
       410,
       50,
       22
@@ -549,11 +607,13 @@
      "id": "obj-44",
      "maxclass": "flonum",
      "patching_rect": [
-      620,
+      660,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -561,7 +621,7 @@
      "id": "obj-45",
      "maxclass": "newobj",
      "patching_rect": [
-      620,
+      660,
       410,
       50,
       22
@@ -574,11 +634,13 @@
      "id": "obj-46",
      "maxclass": "flonum",
      "patching_rect": [
-      660,
+      700,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -586,7 +648,7 @@
      "id": "obj-47",
      "maxclass": "newobj",
      "patching_rect": [
-      660,
+      700,
       410,
       50,
       22
@@ -599,11 +661,13 @@
      "id": "obj-48",
      "maxclass": "flonum",
      "patching_rect": [
-      700,
+      740,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -611,7 +675,7 @@
      "id": "obj-49",
      "maxclass": "newobj",
      "patching_rect": [
-      700,
+      740,
       410,
       50,
       22
@@ -624,11 +688,13 @@
      "id": "obj-50",
      "maxclass": "flonum",
      "patching_rect": [
-      740,
+      780,
       370,
-      98,
+      50,
       22
-     ]
+     ],
+     "minimum": -4,
+     "maximum": 4
     }
    },
    {
@@ -636,7 +702,7 @@
      "id": "obj-51",
      "maxclass": "newobj",
      "patching_rect": [
-      740,
+      780,
       410,
       50,
       22
@@ -647,31 +713,6 @@
    {
     "box": {
      "id": "obj-52",
-     "maxclass": "flonum",
-     "patching_rect": [
-      780,
-      370,
-      98,
-      22
-     ]
-    }
-   },
-   {
-    "box": {
-     "id": "obj-53",
-     "maxclass": "newobj",
-     "patching_rect": [
-      780,
-      410,
-      50,
-      22
-     ],
-     "text": "sig~"
-    }
-   },
-   {
-    "box": {
-     "id": "obj-54",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -684,7 +725,7 @@
    },
    {
     "box": {
-     "id": "obj-55",
+     "id": "obj-53",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -796,6 +837,30 @@
    {
     "patchline": {
      "source": [
+      "obj-12",
+      0
+     ],
+     "destination": [
+      "obj-13",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-13",
+      0
+     ],
+     "destination": [
+      "obj-11",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
       "obj-14",
       0
      ],
@@ -812,8 +877,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      0
+      "obj-11",
+      1
      ]
     }
    },
@@ -836,8 +901,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      1
+      "obj-11",
+      2
      ]
     }
    },
@@ -860,8 +925,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      2
+      "obj-11",
+      3
      ]
     }
    },
@@ -884,8 +949,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      3
+      "obj-11",
+      4
      ]
     }
    },
@@ -908,8 +973,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      4
+      "obj-11",
+      5
      ]
     }
    },
@@ -932,8 +997,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      5
+      "obj-11",
+      6
      ]
     }
    },
@@ -956,8 +1021,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      6
+      "obj-11",
+      7
      ]
     }
    },
@@ -980,8 +1045,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      7
+      "obj-11",
+      8
      ]
     }
    },
@@ -1004,8 +1069,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      8
+      "obj-11",
+      9
      ]
     }
    },
@@ -1028,8 +1093,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      9
+      "obj-11",
+      10
      ]
     }
    },
@@ -1052,8 +1117,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      10
+      "obj-11",
+      11
      ]
     }
    },
@@ -1076,8 +1141,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      11
+      "obj-11",
+      12
      ]
     }
    },
@@ -1100,8 +1165,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      12
+      "obj-11",
+      13
      ]
     }
    },
@@ -1124,8 +1189,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      13
+      "obj-11",
+      14
      ]
     }
    },
@@ -1148,8 +1213,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      14
+      "obj-11",
+      15
      ]
     }
    },
@@ -1172,8 +1237,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      15
+      "obj-11",
+      16
      ]
     }
    },
@@ -1196,8 +1261,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      16
+      "obj-11",
+      17
      ]
     }
    },
@@ -1220,8 +1285,8 @@
       0
      ],
      "destination": [
-      "obj-13",
-      17
+      "obj-11",
+      18
      ]
     }
    },
@@ -1244,8 +1309,20 @@
       0
      ],
      "destination": [
-      "obj-13",
-      18
+      "obj-11",
+      19
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-11",
+      0
+     ],
+     "destination": [
+      "obj-52",
+      0
      ]
     }
    },
@@ -1264,47 +1341,11 @@
    {
     "patchline": {
      "source": [
+      "obj-52",
+      0
+     ],
+     "destination": [
       "obj-53",
-      0
-     ],
-     "destination": [
-      "obj-13",
-      19
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-13",
-      0
-     ],
-     "destination": [
-      "obj-54",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-54",
-      0
-     ],
-     "destination": [
-      "obj-55",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-54",
-      0
-     ],
-     "destination": [
-      "obj-55",
       1
      ]
     }

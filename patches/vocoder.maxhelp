@@ -12,6 +12,7 @@
    900,
    640
   ],
+  "default_fontsize": 12.0,
   "boxes": [
    {
     "box": {
@@ -93,7 +94,7 @@
    },
    {
     "box": {
-     "id": "obj-8",
+     "id": "obj-6",
      "maxclass": "comment",
      "patching_rect": [
       20,
@@ -106,7 +107,7 @@
    },
    {
     "box": {
-     "id": "obj-9",
+     "id": "obj-7",
      "maxclass": "comment",
      "patching_rect": [
       20,
@@ -119,7 +120,7 @@
    },
    {
     "box": {
-     "id": "obj-10",
+     "id": "obj-8",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -132,7 +133,7 @@
    },
    {
     "box": {
-     "id": "obj-11",
+     "id": "obj-9",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -145,7 +146,7 @@
    },
    {
     "box": {
-     "id": "obj-12",
+     "id": "obj-10",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -158,7 +159,7 @@
    },
    {
     "box": {
-     "id": "obj-13",
+     "id": "obj-11",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -171,7 +172,7 @@
    },
    {
     "box": {
-     "id": "obj-14",
+     "id": "obj-12",
      "maxclass": "comment",
      "patching_rect": [
       420,
@@ -184,7 +185,7 @@
    },
    {
     "box": {
-     "id": "obj-15",
+     "id": "obj-13",
      "maxclass": "comment",
      "patching_rect": [
       420,
@@ -197,7 +198,7 @@
    },
    {
     "box": {
-     "id": "obj-16",
+     "id": "obj-14",
      "maxclass": "comment",
      "patching_rect": [
       420,
@@ -265,7 +266,7 @@
       0
      ],
      "destination": [
-      "obj-10",
+      "obj-8",
       0
      ]
     }
@@ -273,11 +274,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       0
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       0
      ]
     }
@@ -285,11 +286,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       1
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       1
      ]
     }
@@ -297,11 +298,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       2
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       2
      ]
     }
@@ -309,11 +310,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       3
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       3
      ]
     }
@@ -321,11 +322,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       4
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       4
      ]
     }
@@ -333,11 +334,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       5
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       5
      ]
     }
@@ -345,11 +346,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       6
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       6
      ]
     }
@@ -357,11 +358,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       7
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       7
      ]
     }
@@ -369,11 +370,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       8
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       8
      ]
     }
@@ -381,11 +382,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       9
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       9
      ]
     }
@@ -393,11 +394,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       10
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       10
      ]
     }
@@ -405,11 +406,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       11
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       11
      ]
     }
@@ -417,11 +418,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       12
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       12
      ]
     }
@@ -429,11 +430,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       13
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       13
      ]
     }
@@ -441,11 +442,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       14
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       14
      ]
     }
@@ -453,11 +454,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       15
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       15
      ]
     }
@@ -465,11 +466,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       16
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       16
      ]
     }
@@ -477,11 +478,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       17
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       17
      ]
     }
@@ -489,11 +490,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       18
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       18
      ]
     }
@@ -501,11 +502,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       19
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       19
      ]
     }
@@ -513,11 +514,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       20
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       20
      ]
     }
@@ -525,11 +526,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       21
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       21
      ]
     }
@@ -537,11 +538,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       22
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       22
      ]
     }
@@ -549,11 +550,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       23
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       23
      ]
     }
@@ -561,11 +562,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       24
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       24
      ]
     }
@@ -573,11 +574,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       25
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       25
      ]
     }
@@ -585,11 +586,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       26
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       26
      ]
     }
@@ -597,11 +598,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       27
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       27
      ]
     }
@@ -609,11 +610,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       28
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       28
      ]
     }
@@ -621,11 +622,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       29
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       29
      ]
     }
@@ -633,11 +634,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       30
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       30
      ]
     }
@@ -645,11 +646,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       31
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       31
      ]
     }
@@ -657,11 +658,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       32
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       32
      ]
     }
@@ -669,11 +670,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       33
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       33
      ]
     }
@@ -681,11 +682,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       34
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       34
      ]
     }
@@ -693,11 +694,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       35
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       35
      ]
     }
@@ -705,11 +706,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       36
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       36
      ]
     }
@@ -717,11 +718,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       37
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       37
      ]
     }
@@ -729,11 +730,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       38
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       38
      ]
     }
@@ -741,11 +742,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       39
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       39
      ]
     }
@@ -753,11 +754,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       40
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       40
      ]
     }
@@ -765,11 +766,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       41
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       41
      ]
     }
@@ -777,11 +778,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       42
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       42
      ]
     }
@@ -789,11 +790,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       43
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       43
      ]
     }
@@ -801,11 +802,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       44
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       44
      ]
     }
@@ -813,11 +814,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       45
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       45
      ]
     }
@@ -825,11 +826,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       46
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       46
      ]
     }
@@ -837,11 +838,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       47
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       47
      ]
     }
@@ -849,11 +850,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       48
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       48
      ]
     }
@@ -861,11 +862,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       49
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       49
      ]
     }
@@ -873,11 +874,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       50
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       50
      ]
     }
@@ -885,11 +886,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       51
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       51
      ]
     }
@@ -897,11 +898,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       52
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       52
      ]
     }
@@ -909,11 +910,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       53
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       53
      ]
     }
@@ -921,11 +922,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       54
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       54
      ]
     }
@@ -933,11 +934,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       55
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       55
      ]
     }
@@ -945,11 +946,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       56
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       56
      ]
     }
@@ -957,11 +958,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       57
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       57
      ]
     }
@@ -969,11 +970,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       58
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       58
      ]
     }
@@ -981,11 +982,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       59
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       59
      ]
     }
@@ -993,11 +994,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       60
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       60
      ]
     }
@@ -1005,11 +1006,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       61
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       61
      ]
     }
@@ -1017,11 +1018,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       62
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       62
      ]
     }
@@ -1029,11 +1030,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       63
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       63
      ]
     }
@@ -1041,11 +1042,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       64
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       64
      ]
     }
@@ -1053,11 +1054,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       65
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       65
      ]
     }
@@ -1065,11 +1066,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       66
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       66
      ]
     }
@@ -1077,11 +1078,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       67
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       67
      ]
     }
@@ -1089,11 +1090,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       68
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       68
      ]
     }
@@ -1101,11 +1102,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       69
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       69
      ]
     }
@@ -1113,11 +1114,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       70
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       70
      ]
     }
@@ -1125,11 +1126,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       71
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       71
      ]
     }
@@ -1137,11 +1138,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       72
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       72
      ]
     }
@@ -1149,11 +1150,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       73
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       73
      ]
     }
@@ -1161,11 +1162,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       74
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       74
      ]
     }
@@ -1173,11 +1174,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       75
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       75
      ]
     }
@@ -1185,11 +1186,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       76
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       76
      ]
     }
@@ -1197,11 +1198,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       77
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       77
      ]
     }
@@ -1209,11 +1210,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       78
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       78
      ]
     }
@@ -1221,47 +1222,47 @@
    {
     "patchline": {
      "source": [
+      "obj-8",
+      79
+     ],
+     "destination": [
+      "obj-9",
+      79
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-9",
+      0
+     ],
+     "destination": [
       "obj-10",
-      79
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-10",
+      0
      ],
      "destination": [
       "obj-11",
-      79
+      0
      ]
     }
    },
    {
     "patchline": {
      "source": [
+      "obj-10",
+      0
+     ],
+     "destination": [
       "obj-11",
-      0
-     ],
-     "destination": [
-      "obj-12",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-12",
-      0
-     ],
-     "destination": [
-      "obj-13",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-12",
-      0
-     ],
-     "destination": [
-      "obj-13",
       1
      ]
     }

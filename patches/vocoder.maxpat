@@ -12,6 +12,7 @@
    900,
    640
   ],
+  "default_fontsize": 12.0,
   "boxes": [
    {
     "box": {
@@ -93,7 +94,7 @@
    },
    {
     "box": {
-     "id": "obj-8",
+     "id": "obj-6",
      "maxclass": "comment",
      "patching_rect": [
       20,
@@ -106,7 +107,7 @@
    },
    {
     "box": {
-     "id": "obj-9",
+     "id": "obj-7",
      "maxclass": "comment",
      "patching_rect": [
       20,
@@ -119,7 +120,7 @@
    },
    {
     "box": {
-     "id": "obj-10",
+     "id": "obj-8",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -132,7 +133,7 @@
    },
    {
     "box": {
-     "id": "obj-11",
+     "id": "obj-9",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -145,7 +146,7 @@
    },
    {
     "box": {
-     "id": "obj-12",
+     "id": "obj-10",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -158,7 +159,7 @@
    },
    {
     "box": {
-     "id": "obj-13",
+     "id": "obj-11",
      "maxclass": "newobj",
      "patching_rect": [
       20,
@@ -226,7 +227,7 @@
       0
      ],
      "destination": [
-      "obj-10",
+      "obj-8",
       0
      ]
     }
@@ -234,11 +235,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       0
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       0
      ]
     }
@@ -246,11 +247,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       1
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       1
      ]
     }
@@ -258,11 +259,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       2
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       2
      ]
     }
@@ -270,11 +271,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       3
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       3
      ]
     }
@@ -282,11 +283,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       4
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       4
      ]
     }
@@ -294,11 +295,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       5
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       5
      ]
     }
@@ -306,11 +307,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       6
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       6
      ]
     }
@@ -318,11 +319,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       7
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       7
      ]
     }
@@ -330,11 +331,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       8
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       8
      ]
     }
@@ -342,11 +343,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       9
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       9
      ]
     }
@@ -354,11 +355,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       10
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       10
      ]
     }
@@ -366,11 +367,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       11
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       11
      ]
     }
@@ -378,11 +379,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       12
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       12
      ]
     }
@@ -390,11 +391,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       13
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       13
      ]
     }
@@ -402,11 +403,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       14
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       14
      ]
     }
@@ -414,11 +415,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       15
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       15
      ]
     }
@@ -426,11 +427,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       16
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       16
      ]
     }
@@ -438,11 +439,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       17
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       17
      ]
     }
@@ -450,11 +451,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       18
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       18
      ]
     }
@@ -462,11 +463,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       19
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       19
      ]
     }
@@ -474,11 +475,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       20
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       20
      ]
     }
@@ -486,11 +487,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       21
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       21
      ]
     }
@@ -498,11 +499,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       22
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       22
      ]
     }
@@ -510,11 +511,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       23
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       23
      ]
     }
@@ -522,11 +523,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       24
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       24
      ]
     }
@@ -534,11 +535,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       25
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       25
      ]
     }
@@ -546,11 +547,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       26
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       26
      ]
     }
@@ -558,11 +559,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       27
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       27
      ]
     }
@@ -570,11 +571,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       28
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       28
      ]
     }
@@ -582,11 +583,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       29
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       29
      ]
     }
@@ -594,11 +595,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       30
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       30
      ]
     }
@@ -606,11 +607,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       31
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       31
      ]
     }
@@ -618,11 +619,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       32
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       32
      ]
     }
@@ -630,11 +631,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       33
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       33
      ]
     }
@@ -642,11 +643,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       34
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       34
      ]
     }
@@ -654,11 +655,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       35
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       35
      ]
     }
@@ -666,11 +667,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       36
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       36
      ]
     }
@@ -678,11 +679,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       37
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       37
      ]
     }
@@ -690,11 +691,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       38
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       38
      ]
     }
@@ -702,11 +703,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       39
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       39
      ]
     }
@@ -714,11 +715,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       40
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       40
      ]
     }
@@ -726,11 +727,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       41
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       41
      ]
     }
@@ -738,11 +739,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       42
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       42
      ]
     }
@@ -750,11 +751,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       43
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       43
      ]
     }
@@ -762,11 +763,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       44
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       44
      ]
     }
@@ -774,11 +775,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       45
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       45
      ]
     }
@@ -786,11 +787,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       46
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       46
      ]
     }
@@ -798,11 +799,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       47
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       47
      ]
     }
@@ -810,11 +811,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       48
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       48
      ]
     }
@@ -822,11 +823,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       49
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       49
      ]
     }
@@ -834,11 +835,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       50
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       50
      ]
     }
@@ -846,11 +847,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       51
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       51
      ]
     }
@@ -858,11 +859,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       52
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       52
      ]
     }
@@ -870,11 +871,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       53
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       53
      ]
     }
@@ -882,11 +883,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       54
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       54
      ]
     }
@@ -894,11 +895,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       55
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       55
      ]
     }
@@ -906,11 +907,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       56
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       56
      ]
     }
@@ -918,11 +919,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       57
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       57
      ]
     }
@@ -930,11 +931,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       58
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       58
      ]
     }
@@ -942,11 +943,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       59
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       59
      ]
     }
@@ -954,11 +955,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       60
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       60
      ]
     }
@@ -966,11 +967,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       61
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       61
      ]
     }
@@ -978,11 +979,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       62
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       62
      ]
     }
@@ -990,11 +991,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       63
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       63
      ]
     }
@@ -1002,11 +1003,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       64
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       64
      ]
     }
@@ -1014,11 +1015,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       65
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       65
      ]
     }
@@ -1026,11 +1027,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       66
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       66
      ]
     }
@@ -1038,11 +1039,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       67
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       67
      ]
     }
@@ -1050,11 +1051,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       68
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       68
      ]
     }
@@ -1062,11 +1063,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       69
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       69
      ]
     }
@@ -1074,11 +1075,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       70
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       70
      ]
     }
@@ -1086,11 +1087,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       71
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       71
      ]
     }
@@ -1098,11 +1099,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       72
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       72
      ]
     }
@@ -1110,11 +1111,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       73
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       73
      ]
     }
@@ -1122,11 +1123,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       74
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       74
      ]
     }
@@ -1134,11 +1135,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       75
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       75
      ]
     }
@@ -1146,11 +1147,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       76
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       76
      ]
     }
@@ -1158,11 +1159,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       77
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       77
      ]
     }
@@ -1170,11 +1171,11 @@
    {
     "patchline": {
      "source": [
-      "obj-10",
+      "obj-8",
       78
      ],
      "destination": [
-      "obj-11",
+      "obj-9",
       78
      ]
     }
@@ -1182,47 +1183,47 @@
    {
     "patchline": {
      "source": [
+      "obj-8",
+      79
+     ],
+     "destination": [
+      "obj-9",
+      79
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-9",
+      0
+     ],
+     "destination": [
       "obj-10",
-      79
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "obj-10",
+      0
      ],
      "destination": [
       "obj-11",
-      79
+      0
      ]
     }
    },
    {
     "patchline": {
      "source": [
+      "obj-10",
+      0
+     ],
+     "destination": [
       "obj-11",
-      0
-     ],
-     "destination": [
-      "obj-12",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-12",
-      0
-     ],
-     "destination": [
-      "obj-13",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-12",
-      0
-     ],
-     "destination": [
-      "obj-13",
       1
      ]
     }

@@ -68,3 +68,11 @@ def make_descriptor_db(tmp_path):
         return DescriptorDB.write(tmp_path / name, config=config, entries=entries)
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def material(tmp_path_factory):
+    """Realistic recordings at 0, -20 and -40 dBFS peak (see tests/material.py)."""
+    from material import make_material
+
+    return make_material(tmp_path_factory.mktemp("material"))

@@ -16,7 +16,7 @@ from demiurge.dsp import Descriptors, LogMel, MelConfig, MFCCConfig
 from demiurge.models import build_vocoder
 from demiurge.models.unagan import UNAGANConfig, UNAGANGenerator
 from demiurge.sequencer.predictors import build_predictor
-from demiurge.train.run import Run
+from demiurge.runs import Run
 
 PREDICTOR_HP = {
     "lstm": {"hidden_size": 16, "num_layers": 2, "dropout": 0.0},

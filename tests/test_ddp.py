@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from demiurge.train.run import Run
+from demiurge.runs import Run
 from synth_helpers import write_corpus
 
 

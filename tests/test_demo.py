@@ -31,6 +31,16 @@ def test_demo_runs_the_whole_chain_on_a_users_folder(tmp_path, capsys):
         audio, rate = sf.read(str(out / f"demiurge-{source}.wav"))
         assert rate == 44100 and audio.shape[0] == 4 * 20 * 1024  # 4 inputs x 20 frames x hop
         assert np.isfinite(audio).all() and np.abs(audio).max() > 1e-3
+        assert np.abs(audio).max() <= 1.0
+    for path in generated:
+        audio, _ = sf.read(str(path))
+        assert np.abs(audio).max() <= 1.0 and abs(audio.mean()) < 0.01 * np.sqrt(np.mean(audio ** 2))
+    # "every run has an offline wandb run whose id is the run id" (README)
+    runs = [out / "synthesis" / "runs" / "vocoder", out / "synthesis" / "runs" / "unagan",
+            out / "runs" / "predictor-lstm"]
+    for run in runs:
+        run_id = json.loads((run / "manifest.json").read_text())["id"]
+        assert list((run / "wandb").glob(f"offline-run-*-{run_id}")), run
     matched = json.loads((out / "demiurge-generated.json").read_text())
     assert all(path in {str(p.resolve()) for p in generated} for path in set(matched["_id"]))
     for name in ("predictor", "vocoder", "unagan"):

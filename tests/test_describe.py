@@ -17,6 +17,7 @@ from demiurge.errors import DemiurgeError
 from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.describe import min_samples
 from demiurge.sequencer.json_layout import export_json, import_json, read_layout
+from speech import write_speech
 
 HOP = MFCCConfig().hop_length
 
@@ -49,7 +50,7 @@ def test_describe_cli_reads_every_format_rate_and_channel_count(corpus, tmp_path
     out = capsys.readouterr().out
     assert "5 file(s) used, 0 skipped" in out and str(db_dir) in out
     db = DescriptorDB.open(db_dir)
-    names = [f.path.rsplit("/", 1)[1] for f in db.files]
+    names = [db.audio_path(i).name for i in range(len(db.files))]
     assert names == ["a.wav", "d.mp3", "e.aiff", "b.flac", "c.ogg"]  # sorted, recursive
     assert db.n_features == 39 and db.config == MFCCConfig()
     # 1 s at any input rate becomes 44100 samples -> 44100 // 1024 + 1 = 44 frames.
@@ -66,14 +67,33 @@ def test_describe_options_are_stored_with_the_db(corpus, tmp_path):
     root, _ = corpus
     db_dir = tmp_path / "db"
     assert main(["describe", str(root), "-o", str(db_dir), "--hop-length", "512", "--n-mfcc", "20",
-                 "--n-mels", "64", "--sample-rate", "22050", "--top-db", "none",
+                 "--n-mels", "64", "--sample-rate", "22050",
                  "--delta-orders", "1"]) == 0
     db = DescriptorDB.open(db_dir)
     assert db.config == MFCCConfig(hop_length=512, n_mfcc=20, n_mels=64, sample_rate=22050,
-                                   top_db=None, delta_orders=1)
+                                   delta_orders=1)
     assert db.n_features == 40
     assert db.files[0].frames == 22050 // 512 + 1
     assert json.loads((db_dir / "db.json").read_text())["mfcc_config"]["hop_length"] == 512
+
+
+def test_the_db_records_its_floor_and_one_of_the_old_floor_is_refused(corpus, tmp_path, capsys):
+    root, _ = corpus
+    db_dir = tmp_path / "db"
+    assert main(["describe", str(root), "-o", str(db_dir)]) == 0
+    meta = json.loads((db_dir / "db.json").read_text())
+    assert meta["mfcc_config"]["amin"] == 1e-10 and "top_db" not in meta["mfcc_config"]
+    # a DB written before the amin-only floor stored top_db instead
+    stored = dict(meta["mfcc_config"], top_db=80.0)
+    del stored["amin"]
+    (db_dir / "db.json").write_text(json.dumps(dict(meta, mfcc_config=stored)))
+    capsys.readouterr()
+    with pytest.raises(DemiurgeError, match="old fixed dB floor.*describe the audio again"):
+        DescriptorDB.open(db_dir)
+    assert main(["render", "--predictions", str(db_dir), "--db", str(db_dir),
+                 "-o", str(tmp_path / "r.wav")]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "describe the audio again" in err[0], err
 
 
 def test_bad_files_are_skipped_one_line_each_with_a_summary(tmp_path, capsys):
@@ -117,6 +137,32 @@ def test_nothing_usable_is_an_error_and_keeps_the_previous_db(tmp_path, capsys):
     (tmp_path / "none").mkdir()
     assert main(["describe", str(tmp_path / "none"), "-o", str(db_dir)]) == 2
     assert "no audio files found" in capsys.readouterr().err
+
+
+def test_a_failed_describe_leaves_no_db_folder(tmp_path, capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    sf.write(bad / "silent.wav", np.zeros(SR, np.float32), SR)
+    (bad / "empty.wav").write_bytes(b"")
+    assert main(["describe", str(bad), "-o", str(tmp_path / "new" / "db")]) == 2
+    assert "no usable audio" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
+    with pytest.raises(DemiurgeError, match="expected descriptors of shape"):
+        DescriptorDB.write(tmp_path / "db2", config=MFCCConfig(),
+                           entries=[("/a.wav", np.zeros((5, 39), np.float32)),
+                                    ("/b.wav", np.zeros((5, 3), np.float32))])
+    assert not (tmp_path / "db2").exists()
+
+
+def test_an_empty_wav_is_called_empty(tmp_path, capsys):
+    root = tmp_path / "audio"
+    root.mkdir()
+    (root / "nothing.wav").write_bytes(b"")
+    write_speech(root, 1)
+    assert main(["describe", str(root), "-o", str(tmp_path / "db")]) == 0
+    out = capsys.readouterr().out
+    assert "skipped " + str(root / "nothing.wav") + ": empty file (0 bytes)" in out
+    assert "unreadable" not in out
 
 
 def test_json_option_writes_the_original_layout(corpus, tmp_path):
@@ -197,3 +243,28 @@ def test_json_import_checks_feature_count_and_sample_spacing(tmp_path):
     (tmp_path / "broken.json").write_text("{not json")
     with pytest.raises(DemiurgeError, match="cannot read JSON"):
         import_json([tmp_path / "broken.json"], tmp_path / "db")
+
+
+def test_from_json_builds_a_db_from_the_original_layout_through_the_cli(tmp_path, capsys):
+    """`describe --from-json DIR` reads a folder of original JSON files (what `--json` writes, as
+    the original Demiurge did): the same descriptors and audio, and a DB render can play."""
+    audio = write_speech(tmp_path / "audio", 2)
+    assert main(["describe", str(audio), "-o", str(tmp_path / "db"), "--json"]) == 0
+    original = tmp_path / "original"
+    original.mkdir()
+    for p in (tmp_path / "db").glob("speech_*.json"):
+        p.rename(original / p.name)
+    capsys.readouterr()
+    assert main(["describe", "--from-json", str(original), "-o", str(tmp_path / "db2")]) == 0
+    assert "2 JSON file(s)" in capsys.readouterr().out
+    db, back = DescriptorDB.open(tmp_path / "db"), DescriptorDB.open(tmp_path / "db2", need_audio=True)
+    np.testing.assert_array_equal(np.asarray(back.features), np.asarray(db.features))
+    assert back.config == db.config
+    assert [back.audio_path(i) for i in range(2)] == [db.audio_path(i) for i in range(2)]
+
+    (tmp_path / "nothing").mkdir()
+    assert main(["describe", "--from-json", str(tmp_path / "nothing"), "-o", str(tmp_path / "x")]) == 2
+    assert "no JSON files" in capsys.readouterr().err
+    assert main(["describe", str(audio), "--from-json", str(original), "-o", str(tmp_path / "x")]) == 2
+    assert "either AUDIO_DIR or --from-json" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -87,7 +87,7 @@ def test_export_by_run_id_records_card_and_manifest(tmp_path, monkeypatch, capsy
     assert check_file(path, strict=True).errors == []
     # Training exports into the run folder: recorded in the manifest.
     from demiurge.plugin.from_runs import export_run
-    from demiurge.train.run import Run
+    from demiurge.runs import Run
 
     export_run(run, run.path / "export")
     assert Run.open(run.path).manifest["files"]["nn~ export my-predictor"]["path"] == "export/my-predictor.ts"
@@ -97,7 +97,7 @@ def test_export_errors_are_one_clear_line(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["export", "nosuchrun"]) == 2
     assert "no run directory or run id 'nosuchrun'" in capsys.readouterr().err
-    from demiurge.train.run import Run
+    from demiurge.runs import Run
 
     Run.create(tmp_path / "empty", kind="predictor", config={})
     assert main(["export", str(tmp_path / "empty")]) == 2
@@ -109,7 +109,7 @@ def test_export_errors_are_one_clear_line(tmp_path, monkeypatch, capsys):
 
 def test_export_finished_run_logs_instead_of_raising(tmp_path):
     from demiurge.plugin.from_runs import export_finished_run
-    from demiurge.train.run import Run
+    from demiurge.runs import Run
 
     lines = []
     run = make_predictor_run(tmp_path / "done", "lstm")

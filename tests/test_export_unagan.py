@@ -34,7 +34,7 @@ def test_unagan_export_streams_exactly(tmp_path, config):
     assert methods["forward"]["in_ratio"] == ratio == methods["decode"]["in_ratio"]
     assert methods["decode"]["in_channels"] == 20
     assert card["source"]["vocoder"]["run_id"] == voc.id and card["highest_ratio"] == ratio
-    unagan, vocoder = load_unagan(una.path)[0], load_vocoder(voc.path)[0]
+    unagan, vocoder = load_unagan(una.path).generator, load_vocoder(voc.path).generator
     latency = methods["decode"]["latency"]
 
     frames = 6 * 8192 // ratio

@@ -36,7 +36,7 @@ def test_vocoder_export_streams_exactly(tmp_path, arch, mel):
     assert methods["encode"]["out_ratio"] == hop and methods["decode"]["in_ratio"] == hop
     assert methods["encode"]["out_channels"] == mel.n_mels == methods["decode"]["in_channels"]
     assert card["source"]["training_steps"] == 11 and card["source"]["arch"] == arch
-    generator, _, _, _ = load_vocoder(run.path)
+    generator = load_vocoder(run.path).generator
     latency = methods["forward"]["latency"]
     assert latency == generator.latency_samples == methods["decode"]["latency"]
 
@@ -58,7 +58,7 @@ def test_vocoder_methods_keep_separate_state(tmp_path):
     host = NNHost(export_run(run, tmp_path / "out")[0])
     audio = signal(0.2, batch=1)[:, :, :4096]
     mel = LogMel(MelConfig())(audio[:, 0])
-    generator = load_vocoder(run.path)[0]
+    generator = load_vocoder(run.path).generator
     outs = []
     for i in range(4):
         block = audio[:, :, i * 1024:(i + 1) * 1024]
@@ -74,7 +74,7 @@ def test_vocoder_export_refuses_what_cannot_stream(tmp_path, capsys):
     assert "centre-padded mel" in capsys.readouterr().err
     import json
 
-    from demiurge.train.run import Run
+    from demiurge.runs import Run
 
     acausal = make_vocoder_run(tmp_path / "acausal")
     state = acausal.load_checkpoint("best")

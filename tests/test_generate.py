@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import numpy as np
@@ -13,6 +14,8 @@ from demiurge.data.audio import load_audio, scan_audio
 from demiurge.errors import DemiurgeError
 from demiurge.synthesis import generate
 from synth_helpers import unagan_args, vocoder_args
+
+generate_module = importlib.import_module("demiurge.synthesis.generate")
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +97,40 @@ def test_finished_runs_export_themselves_for_nn_tilde(runs, tmp_path, capsys):
     assert main(unagan_args(audio, tmp_path / "lone", export=True)) == 0
     assert "--vocoder" in capsys.readouterr().out
     assert not (tmp_path / "lone" / "export").exists()
+
+
+def test_generated_files_carry_no_dc_and_stay_within_full_scale(runs, tmp_path):
+    """A briefly trained vocoder's output is mostly DC: the written files are centred, peak at
+    0.95, and hold no sample beyond +-1 (with --no-normalize too)."""
+    for extra, peak in (([], 0.95), (["--no-normalize"], None)):
+        out = tmp_path / f"raw{len(extra)}"
+        assert main(["generate", "--unagan", str(runs / "unagan"), "--vocoder", str(runs / "vocoder"),
+                     "-n", "2", "--duration", "1.0", "--seed", "3", "-o", str(out), *extra]) == 0
+        for path in scan_audio(out):
+            audio, sr = sf.read(str(path), dtype="float64")
+            rms = float(np.sqrt(np.mean(audio ** 2)))
+            assert abs(audio.mean()) < 0.01 * max(rms, 1e-6), path
+            assert np.max(np.abs(audio)) <= 1.0
+            if peak is not None:
+                assert np.max(np.abs(audio)) == pytest.approx(peak, abs=1e-6)
+        manifest = json.loads((out / "generated.json").read_text())
+        assert manifest["dc_highpass_hz"] == generate_module.DC_CUTOFF_HZ
+
+
+def test_dc_removal_keeps_speech_and_removes_the_offset():
+    """Known answer: speech plus a 0.2 offset comes back centred, with its spectrum above 100 Hz
+    unchanged (within 0.5 % of the power) and what lies below 10 Hz (the offset and espeak's
+    slow drift) removed."""
+    from speech import speech
+
+    voice, sr = speech("Seven slow swans sailed south.", peak_db=-12.0)
+    out = generate_module.remove_dc(voice + 0.2, sample_rate=sr)
+    assert abs(out.mean()) < 1e-5
+
+    def band_power(x, lo, hi):
+        spectrum = np.abs(np.fft.rfft(x - x.mean())) ** 2
+        freqs = np.fft.rfftfreq(x.shape[0], 1 / sr)
+        return spectrum[(freqs >= lo) & (freqs < hi)].sum()
+
+    assert band_power(out, 100, sr / 2) == pytest.approx(band_power(voice, 100, sr / 2), rel=5e-3)
+    assert band_power(out, 0, 10) < 0.01 * band_power(voice, 0, 10)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from demiurge import demo
 from demiurge.live import cli, loading
 from live_fixtures import SR, steady_tone
 
@@ -15,20 +16,38 @@ from live_fixtures import SR, steady_tone
 def test_default_is_built_once_cached_and_plays(tmp_path, monkeypatch):
     from demiurge.data.audio import write_audio
     from demiurge.sequencer.db import DescriptorDB
-    from demiurge.train.run import Run
+    from demiurge.runs import Run
 
     monkeypatch.setenv("DEMIURGE_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(loading, "DEFAULT_PREDICTOR_STEPS", 3)  # the real one trains longer
+    monkeypatch.setattr(demo, "DEFAULT_PREDICTOR_STEPS", 3)  # the real one trains longer
     said = []
     db_dir, run_dir = loading.default_models(log=said.append)
-    assert db_dir == tmp_path / "cache" / "default" / "db"
+    assert db_dir.parent == tmp_path / "cache" / "default"
     assert len(DescriptorDB.open(db_dir)) > 5000
-    assert Run.open(run_dir).has_checkpoint("best")
-    assert any("first use only" in line for line in said)
+    run = Run.open(run_dir)
+    assert run.has_checkpoint("best")
+    assert any(str(tmp_path / "cache" / "default") in line for line in said)
+    best = run_dir / "checkpoints" / "best.pt"
+    built = best.stat().st_mtime_ns
 
     again = []
     assert loading.default_models(log=again.append) == (db_dir, run_dir)
-    assert again == []  # nothing rebuilt
+    assert best.stat().st_mtime_ns == built  # nothing retrained
+    assert sum("reusing" in line for line in again) == 2, again
+
+    # a cache built by an older Demiurge (the old MFCC floor): described and trained again
+    import json
+
+    meta = json.loads((db_dir / "db.json").read_text())
+    old = dict(meta["mfcc_config"], top_db=80.0)
+    del old["amin"]
+    (db_dir / "db.json").write_text(json.dumps(dict(meta, mfcc_config=old)))
+    first_run = Run.open(run_dir).id
+    rebuilt = []
+    assert loading.default_models(log=rebuilt.append) == (db_dir, run_dir)
+    assert any("building the embedded default" in line for line in rebuilt)
+    assert "top_db" not in json.loads((db_dir / "db.json").read_text())["mfcc_config"]
+    assert Run.open(run_dir).id != first_run and Run.open(run_dir).has_checkpoint("best")
 
     src = write_audio(tmp_path / "in.wav", steady_tone(330.0, 2.0), sample_rate=SR)
     out = tmp_path / "out.wav"

@@ -58,7 +58,7 @@ def test_demiurge_live_answers_through_jack(jack_server, tone_db, tmp_path):
     try:
         # Continue through the source where it matches: a steady answer, free of the level
         # wobble of crossfades between segments of unrelated phase.
-        for name, value in (("knn", 8), ("continuity", 1.0)):
+        for name, value in (("k", 8), ("continuity", 1.0)):
             client.send(f"/demiurge/{name}", value)
             assert client.one(f"/demiurge/{name}")[1] == [value]
         tester.connect()

@@ -71,8 +71,8 @@ def live(tone_db):
     host.close()
 
 
-VALID = {"mode": "follow", "drywet": 0.5, "gain": -6.0, "horizon": 2, "knn": 3, "avoid": 2,
-         "continuity": 0.5, "temperature": 0.1, "xfade": 5.0, "events": 1}
+VALID = {"mode": "follow", "drywet": 0.5, "gain": -6.0, "horizon": 2, "k": 3, "avoid_repeats": 2,
+         "continuity": 0.2, "weights": "mfcc0=0", "temperature": 0.1, "xfade": 5.0, "events": 1}
 
 
 def test_every_parameter_is_set_and_echoed(live):
@@ -82,8 +82,8 @@ def test_every_parameter_is_set_and_echoed(live):
         client.send(f"/demiurge/{name}", value)
         address, args = client.one()
         assert address == f"/demiurge/{name}"
-        assert args[0] == pytest.approx(value)
-        assert engine.params[name] == pytest.approx(value)
+        near = value if isinstance(value, str) else pytest.approx(value)
+        assert args[0] == near and engine.params[name] == near
     engine.process(np.zeros(engine.block, np.float32))  # changes apply between blocks
     core = engine.core
     assert core.mode == 1 and core.horizon == 2 and core.drywet == 0.5
@@ -97,7 +97,10 @@ def test_every_parameter_is_set_and_echoed(live):
     ("/demiurge/gain", [], "expects 1 argument"),
     ("/demiurge/gain", [1.0, 2.0], "expects 1 argument"),
     ("/demiurge/gain", ["loud"], "expects a number"),
-    ("/demiurge/knn", [1.5], "whole number"),
+    ("/demiurge/k", [1.5], "whole number"),
+    ("/demiurge/weights", [1.0], "expects a symbol"),
+    ("/demiurge/weights", ["mfcc99=1"], "unknown descriptor 'mfcc99'"),
+    ("/demiurge/weights", ["mfcc0=-2"], "must be a number >= 0"),
     ("/demiurge/gain", [30.0], "out of range"),
     ("/demiurge/drywet", [-1.0], "out of range"),
     ("/demiurge/mode", ["sing"], "not one of"),

@@ -13,6 +13,7 @@ from typing import Dict, List, Tuple
 import pytest
 
 from demiurge.cli import main
+from demiurge.patches import outputs
 from demiurge.plugin.host import NNHost
 from export_fixtures import make_predictor_run, make_unagan_run, make_vocoder_run
 
@@ -67,6 +68,14 @@ def _nn_objects(path: Path):
         if len(box) > 1 and box[0] in ("obj", "newobj") and box[1] in ("nn~", "mc.nn~", "mcs.nn~"):
             args = [a for a in box[2:] if not a.startswith("-")]
             yield n, args, lines
+
+
+def test_generated_files_are_current():
+    """The committed patches and docs/osc.md are what the configs and live parameters give."""
+    root = PATCHES.parent
+    for path, text in outputs(root).items():
+        assert path.read_text() == text, \
+            f"{path.relative_to(root)} is stale: run `python -m demiurge.patches`"
 
 
 def test_every_patch_has_a_help_patch_and_states_the_rate():

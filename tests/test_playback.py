@@ -112,3 +112,27 @@ def test_bad_crossfade_is_a_clear_error(crossfade):
 def test_unpadded_audio_is_a_clear_error():
     with pytest.raises(DemiurgeError, match="pad every file"):
         Playback(torch.zeros(HOP * 4), torch.tensor([0, HOP]), hop_length=HOP)
+
+
+def test_with_crossfade_shares_the_audio_and_continues_the_stream():
+    play, _ = engine([sine(HOP * 8)], crossfade=HOP)
+    rows = torch.tensor([1, 2, 5, 6])
+    play.stream(rows[:1])
+    other = play.with_crossfade(HOP // 2)
+    assert other.fade == HOP // 2 and other.audio.data_ptr() == play.audio.data_ptr()
+    assert torch.equal(other.starts, play.starts)
+    fresh, _ = engine([sine(HOP * 8)], crossfade=HOP // 2)
+    fresh.stream(rows[:1])
+    for i in range(1, 4):  # continues from the previous frame as a fresh stream would
+        assert torch.equal(other.stream(rows[i:i + 1]), fresh.stream(rows[i:i + 1]))
+
+
+def test_milliseconds_become_even_samples_up_to_one_hop():
+    from demiurge.sequencer.playback import crossfade_samples
+
+    assert crossfade_samples(5.0, sample_rate=44100, hop_length=1024) == 220  # 220.5 samples
+    assert crossfade_samples(0.0, sample_rate=44100, hop_length=1024) == 0
+    assert crossfade_samples(1024 / 44.1, sample_rate=44100, hop_length=1024) == 1024
+    for ms in (30.0, -1.0):
+        with pytest.raises(DemiurgeError, match="not between 0 and one hop"):
+            crossfade_samples(ms, sample_rate=44100, hop_length=1024)

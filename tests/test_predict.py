@@ -17,7 +17,7 @@ from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.forecast import load_forecaster, load_predictor
 from demiurge.sequencer.json_layout import read_layout
 from demiurge.sequencer.predict import predict
-from demiurge.train.run import Run
+from demiurge.runs import Run
 
 W, F = 4, 2
 TINY = ["--window-size", str(W), "--forecast-size", str(F), "--hidden-size", "8",
@@ -143,7 +143,7 @@ def test_bad_inputs_are_clear_errors(runs, tmp_path, capsys):
     with pytest.raises(DemiurgeError, match="holds a descriptor DB, not predictions"):
         predict(run=run, source=db, length=3, out=db)
     untrained = Run.create(tmp_path / "untrained", kind="predictor", config={})
-    with pytest.raises(DemiurgeError, match="no 'best' checkpoint"):
+    with pytest.raises(DemiurgeError, match="has no checkpoint yet"):
         predict(run=untrained.path, source=db, length=3, out=tmp_path / "o7")
     # through the CLI: one line on stderr, exit status 2
     capsys.readouterr()

@@ -207,3 +207,55 @@ def test_bad_settings_are_clear_errors(kw, message):
 def test_empty_db_is_a_clear_error():
     with pytest.raises(DemiurgeError, match="no frames"):
         NearestFrames(torch.zeros(0, 39), torch.zeros(0, dtype=torch.long))
+
+
+def test_weights_and_ignore_change_which_frame_matches():
+    """Known answers: frame 0 is near the query in mfcc0 only, frame 1 in everything else."""
+    from demiurge.sequencer.query import parse_weights
+
+    names = [f"mfcc{i}" for i in range(4)]
+    x = np.array([[0.0, 2.0, 2.0, 2.0],
+                  [4.0, 0.0, 0.0, 0.0],
+                  [9.0, 9.0, 9.0, 9.0]], np.float32)
+    q = torch.tensor([[0.0, 0.5, 0.5, 0.5]])
+    nearest = {}
+    for spec, ignore in (("", ""), ("", "mfcc0"), ("mfcc0=0", ""), ("mfcc1-3=0.1", ""),
+                         ("mfcc1-3=3", "")):
+        w = torch.from_numpy(parse_weights(spec, names, ignore=ignore))
+        nearest[spec, ignore] = int(module(x, standardize=False, weights=w).search(q, 1)[1][0, 0])
+    # unweighted: |q - x0|^2 = 6.75 < |q - x1|^2 = 16.75
+    assert nearest["", ""] == 0
+    # without mfcc0 (ignored or weight 0) only the other three count: 6.75 > 0.75, frame 1
+    assert nearest["", "mfcc0"] == 1 and nearest["mfcc0=0", ""] == 1
+    # mfcc1-3 scaled by 3: 9 * 6.75 = 60.75 > 16 + 9 * 0.75 = 22.75, frame 1; by 0.1: frame 0
+    assert nearest["mfcc1-3=3", ""] == 1 and nearest["mfcc1-3=0.1", ""] == 0
+    # the distance is measured in the weighted space
+    w = torch.tensor([0.0, 1.0, 1.0, 1.0], dtype=torch.float64)
+    d, rows = module(x, standardize=False, weights=w).search(q, 1)
+    assert rows[0, 0] == 1 and float(d[0, 0]) == pytest.approx(np.sqrt(0.75))
+
+
+@pytest.mark.parametrize("spec, ignore, message", [
+    ("mfcc4=1", "", "unknown descriptor 'mfcc4'"),
+    ("loud=1", "", "unknown descriptor 'loud'"),
+    ("mfcc1=-1", "", "must be a number >= 0"),
+    ("mfcc1=x", "", "must be a number >= 0"),
+    ("mfcc1", "", "must be a number >= 0"),
+    ("", "mfcc0-3", "nothing is left to match on"),
+])
+def test_bad_weights_are_clear_errors(spec, ignore, message):
+    from demiurge.sequencer.query import parse_weights
+
+    with pytest.raises(DemiurgeError, match=message):
+        parse_weights(spec, [f"mfcc{i}" for i in range(4)], ignore=ignore)
+
+
+def test_with_weights_keeps_the_choice_settings():
+    x, nxt = line_db()
+    q = NearestFrames(x, nxt, k=2, avoid_repeats=1, continuity=0.3)
+    w = q.with_weights(torch.ones(x.shape[1], dtype=torch.float64) * 2)
+    assert (w.k, w.avoid_repeats, w.continuity) == (2, 1, 0.3)
+    # a uniform weight scales every distance and changes no choice
+    queries = x[:5] + 0.1
+    assert torch.equal(q.search(queries, 3)[1], w.search(queries, 3)[1])
+    torch.testing.assert_close(w.search(queries, 3)[0], 2 * q.search(queries, 3)[0])

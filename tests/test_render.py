@@ -86,9 +86,36 @@ def test_render_reports_missing_or_changed_db_audio(described, tmp_path, capsys)
     sf.write(db.audio_path(0), a[: SR // 2], SR)
     assert main(args) == 2
     assert "has changed since it was described" in capsys.readouterr().err
-    db.audio_path(0).unlink()
+    db.audio_path(0).write_bytes(b"not audio any more" * 100)
     assert main(args) == 2
     assert "a.wav: unreadable audio" in capsys.readouterr().err
+    db.audio_path(0).unlink()
+    assert main(args) == 2
+    assert "a.wav is missing; it was described from" in capsys.readouterr().err
     assert main(["render", "--predictions", str(tmp_path / "nothing"), "--db", str(db.path),
                  "-o", str(tmp_path / "o.wav")]) == 2
-    assert "not a descriptor DB" in capsys.readouterr().err
+    assert "no predictions here" in capsys.readouterr().err
+
+
+def test_render_never_writes_beyond_full_scale(tmp_path, capsys):
+    """DB audio with a large offset (as generated files had before DC removal): equal-power
+    crossfades between two files add up past 1; the render is scaled to stay within +-1."""
+    from speech import speech
+
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    for i, text in enumerate(("One two three four five.", "Six seven eight nine ten.")):
+        voice, sr = speech(text, peak_db=-12.0)
+        sf.write(audio / f"offset_{i}.wav", voice + 0.75, sr, subtype="FLOAT")
+    assert main(["describe", str(audio), "-o", str(tmp_path / "db")]) == 0
+    db = DescriptorDB.open(tmp_path / "db")
+    b = db.files[1].first
+    rows = np.stack([np.arange(5, 35), b + np.arange(5, 35)], axis=1).reshape(-1)  # jump every frame
+    predictions(tmp_path / "pred", db, [rows])
+    out = tmp_path / "out.wav"
+    capsys.readouterr()
+    assert main(["render", "--predictions", str(tmp_path / "pred"), "--db", str(db.path),
+                 "-o", str(out), "--k", "1", "--avoid-repeats", "0", "--continuity", "0"]) == 0
+    assert "scaled the output by -" in capsys.readouterr().out
+    y, _ = sf.read(out, dtype="float32")
+    assert np.max(np.abs(y)) <= 1.0 and np.max(np.abs(y)) > 0.99

@@ -18,7 +18,7 @@ from demiurge.train.predictor import Windows, forecast_mse, split_files, train_p
 W, F = 4, 2
 TINY = ["--window-size", str(W), "--forecast-size", str(F), "--hidden-size", "8",
         "--num-layers", "1", "--dim-pos-encoding", "3", "--nhead", "3", "--dim-feedforward", "16",
-        "--dropout", "0", "--batch-size", "8", "--val-every", "3"]
+        "--dropout", "0", "--batch-size", "8", "--eval-every", "3"]
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ def _manifest(run_dir):
 
 def _persistence_and_mean_by_hand(run_dir, db):
     """The baselines computed directly from the DB, the stored split and the stored stats."""
-    stats = np.load(run_dir / "stats.npz")
+    stats = {k: np.asarray(v) for k, v in json.loads((run_dir / "stats.json").read_text()).items()}
     split = json.loads((run_dir / "split.json").read_text())
     seqs = dict(db.sequences())
     pers, mean, n = 0.0, 0.0, 0
@@ -64,13 +64,14 @@ def test_each_model_trains_through_the_cli(model, make_descriptor_db, tmp_path, 
     assert manifest["checkpoints"]["latest"]["step"] == 6
     assert (run_dir / "checkpoints/latest.pt").exists() and (run_dir / "checkpoints/best.pt").exists()
     config = json.loads((run_dir / "config.json").read_text())
-    assert config["model"] == model and config["window_size"] == W and config["hidden_size"] == 8
+    assert config["predictor"]["model"] == model and config["predictor"]["window_size"] == W
+    assert config["predictor"]["hidden_size"] == 8 and config["train"]["eval_every"] == 3
 
     split = json.loads((run_dir / "split.json").read_text())
-    paths = [f.path for f in db.files]
+    paths = [str(db.audio_path(i)) for i in range(len(db.files))]
     assert len(split["val"]) == 1 and sorted(split["train"] + split["val"]) == sorted(paths)
 
-    stats = np.load(run_dir / "stats.npz")
+    stats = {k: np.asarray(v) for k, v in json.loads((run_dir / "stats.json").read_text()).items()}
     train_frames = np.concatenate([x for p, x in db.sequences() if p in split["train"]])
     assert np.allclose(stats["mean"], train_frames.mean(0), atol=1e-4)
     assert np.allclose(stats["std"], train_frames.std(0), rtol=1e-4)
@@ -129,8 +130,8 @@ def test_resume_continues_counters_exactly(make_descriptor_db, tmp_path, capsys)
              if "val/mse" in line]
     assert steps == [3, 6, 9, 12]
     # same batches, same optimiser state: 6 + 6 steps == 12 steps
-    a = torch.load(straight / "checkpoints/latest.pt", weights_only=False)["model"]
-    b = torch.load(resumed / "checkpoints/latest.pt", weights_only=False)["model"]
+    a = torch.load(straight / "checkpoints/latest.pt", weights_only=False)["generator"]
+    b = torch.load(resumed / "checkpoints/latest.pt", weights_only=False)["generator"]
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
 
 
@@ -221,7 +222,7 @@ def test_each_model_beats_both_baselines_on_the_demo_corpus(model, demo_db, tmp_
     """Default model sizes, 300 steps (5-20 s each on one core): held-out forecasts of the
     demo corpus beat repeating the last frame and predicting the mean, by a wide margin."""
     run = train_predictor(db=demo_db.path, out=tmp_path / model, model=model, max_steps=300,
-                          val_every=100, device="cpu", progress=False, export=False,
+                          eval_every=100, device="cpu", progress=False, export=False,
                           log=lambda line: None)
     e = run.manifest["evaluation"]
     assert e["files"] == 3 and e["windows"] > 1000
@@ -254,7 +255,7 @@ def test_interrupted_run_saves_latest_and_resumes_exactly(make_descriptor_db, tm
     a = torch.load(straight / "checkpoints/best.pt", weights_only=False)
     b = torch.load(broken / "checkpoints/best.pt", weights_only=False)
     assert a["step"] == b["step"] and a["metric"] == pytest.approx(b["metric"], rel=1e-5)
-    assert all(torch.allclose(a["model"][k], b["model"][k], atol=1e-6) for k in a["model"])
+    assert all(torch.allclose(a["generator"][k], b["generator"][k], atol=1e-6) for k in a["generator"])
 
 
 def test_a_finished_run_is_exported_for_nn_tilde(make_descriptor_db, tmp_path):

@@ -11,7 +11,7 @@ import torch
 from demiurge.cli import main
 from demiurge.errors import DemiurgeError
 from demiurge.models.loading import load_unagan
-from demiurge.train.run import Run
+from demiurge.runs import Run
 from demiurge.train.unagan import UNAGANTrainer
 from synth_helpers import metrics, unagan_args, write_corpus
 
@@ -28,7 +28,8 @@ def test_unagan_trains_reloads_and_resumes(tmp_path, make_wav, capsys):
     assert val and val[0]["val_convergence"] == pytest.approx(
         val[0]["val_loss_real"] + abs(val[0]["val_loss_real"] - val[0]["val_loss_fake"]))
 
-    generator, mel_config, stats, card = load_unagan(run_dir)
+    trained = load_unagan(run_dir)
+    generator, mel_config, stats, card = trained.generator, trained.mel, trained.stats, trained.card
     run = Run.open(run_dir)
     best = run.manifest["checkpoints"]["best"]
     assert card["step"] == best["step"] and card["metric"] == pytest.approx(best["metric"])
@@ -54,7 +55,7 @@ def test_unagan_trains_reloads_and_resumes(tmp_path, make_wav, capsys):
 def test_original_unagan_layers(tmp_path, make_wav):
     audio = write_corpus(make_wav)
     assert main(unagan_args(audio, tmp_path / "run", extra=["--original-layers"])) == 0
-    generator, *_ = load_unagan(tmp_path / "run")
+    generator = load_unagan(tmp_path / "run").generator
     assert not generator.causal
     with pytest.raises(DemiurgeError, match="non-causal"):
         generator.streaming()

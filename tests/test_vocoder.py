@@ -14,14 +14,15 @@ from demiurge.cli import main
 from demiurge.dsp import LogMel
 from demiurge.errors import DemiurgeError
 from demiurge.models.loading import load_vocoder
-from demiurge.train.run import Run
+from demiurge.runs import Run
 from demiurge.train.vocoder import VocoderTrainer
 from synth_helpers import metrics, vocoder_args, write_corpus
 
 
 def best_sample_matches_reload(run_dir):
     """The reloaded best generator re-creates the sample written at the best step."""
-    generator, mel_config, stats, card = load_vocoder(run_dir)
+    trained = load_vocoder(run_dir)
+    generator, mel_config, stats, card = trained.generator, trained.mel, trained.stats, trained.card
     best_step = Run.open(run_dir).manifest["checkpoints"]["best"]["step"]
     reference, _ = sf.read(run_dir / "samples/reference.wav", dtype="float32")
     saved, _ = sf.read(run_dir / f"samples/step_{best_step:08d}.wav", dtype="float32")
@@ -73,7 +74,7 @@ def test_original_layers_train_but_do_not_stream(tmp_path, make_wav):
     audio = write_corpus(make_wav)
     run_dir = tmp_path / "run"
     assert main(vocoder_args(audio, run_dir, arch="melgan", extra=["--original-layers"])) == 0
-    generator, *_ = load_vocoder(run_dir)
+    generator = load_vocoder(run_dir).generator
     assert Run.open(run_dir).config["generator"]["gru"] is True
     with pytest.raises(DemiurgeError, match="non-causal"):
         generator.streaming()
@@ -85,7 +86,7 @@ def test_centred_mel_is_stored_with_the_run(tmp_path, make_wav):
     threads = torch.get_num_threads()
     assert main(vocoder_args(audio, run_dir, extra=["--mel-padding", "center", "--threads", "3"])) == 0
     assert torch.get_num_threads() == threads  # --threads applies to the training only
-    _, mel_config, _, _ = load_vocoder(run_dir)
+    mel_config = load_vocoder(run_dir).mel
     assert mel_config.padding == "center"
     best_sample_matches_reload(run_dir)
 

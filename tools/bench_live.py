@@ -66,7 +66,7 @@ def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int,
     torch.set_num_threads(1)
     db = load_db(db_dir, search=search)
     engine = Engine(db=db, forecaster=load_forecaster(predictor), block=block,
-                    params={"mode": "follow", "horizon": 1, "knn": 4, "avoid": 4,
+                    params={"mode": "follow", "horizon": 1, "k": 4, "avoid_repeats": 4,
                             "continuity": 0.3})
     files = sorted((db_dir.parent / "corpus").glob("*.wav"))
     audio = load_audio(files[1], sample_rate=44100)

@@ -112,7 +112,7 @@ def quality(steps_list, work: Path, threads: int) -> None:
                        overrides={"discriminator": BENCH_DISCRIMINATOR}, log=lambda _: None).fit()
         cpu += time.process_time() - started
         cpu_file.write_text(json.dumps({"cpu_seconds": cpu}))
-        generator, _, _, _ = load_vocoder(run_dir / "checkpoints/latest.pt")
+        generator = load_vocoder(run_dir, which="latest").generator
         scores = []
         for _, audio in clips:
             mel = logmel(torch.from_numpy(audio)[None])

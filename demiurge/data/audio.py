@@ -53,6 +53,10 @@ def load_audio(path: str | os.PathLike, *, sample_rate: int, min_samples: int = 
     import soundfile as sf
 
     path = Path(path)
+    if not path.exists():
+        raise AudioFileError(path, "no such file; check the path")
+    if path.is_file() and path.stat().st_size == 0:
+        raise AudioFileError(path, "empty file (0 bytes); remove it or export it again")
     try:
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile raises several types; the message is what matters

@@ -2,7 +2,9 @@
 
 Made from a seed, with no downloads: melodic phrases of harmonic notes (several timbres,
 envelopes, vibrato), an FM bell line, and percussive/noisy patterns, each file a short piece
-with a structure a sequencer can learn (scales, repeated motifs, steady tempo).
+with a structure a sequencer can learn (scales, repeated motifs, steady tempo). Like
+recordings, the files peak at different levels (-6 to -24 dBFS) and end in a release and
+digital silence.
 """
 
 from __future__ import annotations
@@ -130,6 +132,21 @@ TIMBRES = [
 ]
 
 
+PEAKS_DBFS = (-6.0, -12.0, -18.0, -24.0)  # file peaks, as recordings have them
+FADE_S, TAIL_S = 0.4, 0.6  # each file fades out, then ends in digital silence
+
+
+def _as_recorded(audio: np.ndarray, rng: np.random.Generator, sr: int) -> np.ndarray:
+    """A piece at a recording's level: peak at one of :data:`PEAKS_DBFS`, a release of
+    ``FADE_S`` seconds and ``TAIL_S`` seconds of silence at the end (the length is kept)."""
+    fade, tail = int(FADE_S * sr), int(TAIL_S * sr)
+    out = np.array(audio, np.float64)
+    out[out.size - tail:] = 0.0
+    out[out.size - tail - fade: out.size - tail] *= np.linspace(1.0, 0.0, fade)
+    peak = 10.0 ** (float(rng.choice(PEAKS_DBFS)) / 20.0)
+    return peak * out / (np.max(np.abs(out)) + 1e-9)
+
+
 def make_demo_corpus(out_dir: str | os.PathLike, *, seed: int = 0, seconds_per_file: float = 15.0,
                      log: Callable[[str], None] = print) -> List[Path]:
     """Write the demo corpus into ``out_dir`` (16 wavs, 44.1 kHz mono); return the paths.
@@ -163,7 +180,6 @@ def make_demo_corpus(out_dir: str | os.PathLike, *, seed: int = 0, seconds_per_f
             audio = _bells(rng, seconds=seconds_per_file, tempo=tempo, root=root, sr=sr)
         else:
             audio = _drums(rng, seconds=seconds_per_file, tempo=tempo, sr=sr)
-        audio = 0.8 * audio / (np.max(np.abs(audio)) + 1e-9)
-        write_audio(path, audio.astype(np.float32), sample_rate=sr)
+        write_audio(path, _as_recorded(audio, rng, sr).astype(np.float32), sample_rate=sr)
     log(f"demo corpus: {len(paths)} files, {len(paths) * seconds_per_file / 60:.1f} min in {out_dir}")
     return paths

@@ -4,10 +4,19 @@ training run, exported model), so features can always be recomputed identically.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from demiurge.errors import DemiurgeError
+
+
+def _help(text: str, **extra: Any) -> dict:
+    """Field metadata read by :mod:`demiurge.config_flags` (help text, choices)."""
+    return dict(extra, help=text)
+
+
+class StaleFloorError(DemiurgeError):
+    """Stored MFCC settings from before the amin-only floor; the caller says what to redo."""
 
 
 class _Config:
@@ -37,23 +46,31 @@ class MFCCConfig(_Config):
     Frames are centred (frame t is centred on sample ``t * hop_length``) with zero padding,
     like ``librosa.stft(center=True)``.
 
-    ``top_db`` floors the log-mel power at ``ref_db - top_db`` dB, where ``ref_db`` is the
-    level of a full-scale sine (see :func:`demiurge.dsp.spectral.full_scale_db`). librosa
-    measures ``top_db`` from each signal's own maximum, which no streaming analysis can know
-    in advance; both agree wherever a signal peaks near full scale, and exactly when the
-    floor is off (``top_db=None``).
+    The log-mel power has one floor, ``amin`` (librosa's default, 1e-10 = -100 dB): MFCC are
+    ``dct(10 log10(max(mel, amin)))``, which is ``librosa.feature.mfcc`` on
+    ``librosa.power_to_db(mel, top_db=None)``. There is no ``top_db`` floor: librosa measures
+    it from each file's own maximum, which a stream cannot know in advance and which would
+    make a frame's descriptors depend on the loudest moment of the whole file. With amin
+    only, a frame depends on its own samples alone (streaming equals offline exactly), and a
+    gain of ``g`` dB adds exactly ``g * sqrt(n_mels)`` to ``mfcc0`` and changes nothing else
+    (wherever no mel band lies under ``amin``). See ``docs/sequencer.md``.
     """
 
-    sample_rate: int = 44100
-    n_fft: int = 2048
-    hop_length: int = 1024
-    n_mels: int = 128
-    n_mfcc: int = 13
-    fmin: float = 0.0
-    fmax: Optional[float] = None
-    top_db: Optional[float] = 80.0
-    delta_width: int = 9
-    delta_orders: int = 2
+    sample_rate: int = field(default=44100, metadata=_help(
+        "analysis rate in Hz; files at other rates are resampled"))
+    n_fft: int = field(default=2048, metadata=_help(
+        "FFT size in samples (n_fft/2 must be a multiple of the hop)"))
+    hop_length: int = field(default=1024, metadata=_help("samples between frames: one descriptor per hop"))
+    n_mels: int = field(default=128, metadata=_help("mel bands"))
+    n_mfcc: int = field(default=13, metadata=_help(
+        "MFCC coefficients (features = n_mfcc x (1 + delta orders))"))
+    fmin: float = field(default=0.0, metadata=_help("lowest mel frequency in Hz"))
+    fmax: Optional[float] = field(default=None, metadata=_help(
+        "highest mel frequency in Hz ('none' = sample_rate / 2)"))
+    amin: float = field(default=1e-10, metadata=_help(
+        "floor of the mel power before the log (librosa's amin; 1e-10 = -100 dB)"))
+    delta_width: int = field(default=9, metadata=_help("frames in the delta window (odd, >= 3)"))
+    delta_orders: int = field(default=2, metadata=_help("delta orders appended to the MFCC (0, 1 or 2)"))
 
     def __post_init__(self):
         if self.n_fft % 2 or (self.n_fft // 2) % self.hop_length:
@@ -65,8 +82,20 @@ class MFCCConfig(_Config):
             raise DemiurgeError(f"delta_width must be odd and >= 3, not {self.delta_width}")
         if self.delta_orders not in (0, 1, 2):
             raise DemiurgeError(f"delta_orders must be 0, 1 or 2, not {self.delta_orders}")
+        if not self.amin > 0:
+            raise DemiurgeError(f"amin must be > 0, not {self.amin}")
         if self.n_mfcc > self.n_mels:
             raise DemiurgeError(f"n_mfcc ({self.n_mfcc}) cannot exceed n_mels ({self.n_mels})")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]):
+        """As stored with a DB, run or export; settings of the old fixed-reference floor
+        (``top_db``, before the floor became amin only) are refused with what to do."""
+        if "top_db" in data:
+            raise StaleFloorError(
+                f"was described with the old fixed dB floor (top_db={data['top_db']}), "
+                "whose MFCC differ from librosa's on quiet recordings")
+        return super().from_dict(data)
 
     @property
     def n_features(self) -> int:
@@ -91,14 +120,17 @@ class MelConfig(_Config):
     offline only). Either way a signal of T samples gives ``T // hop_length`` frames.
     """
 
-    sample_rate: int = 44100
-    n_fft: int = 1024
-    hop_length: int = 256
-    n_mels: int = 80
-    fmin: float = 0.0
-    fmax: Optional[float] = None
-    log_floor: float = 1e-5
-    padding: str = "causal"
+    sample_rate: int = field(default=44100, metadata=_help("sample rate in Hz; recordings are resampled"))
+    n_fft: int = field(default=1024, metadata=_help("FFT size in samples"))
+    hop_length: int = field(default=256, metadata=_help(
+        "samples per mel frame (the vocoder's upsampling product)"))
+    n_mels: int = field(default=80, metadata=_help("mel bands"))
+    fmin: float = field(default=0.0, metadata=_help("lowest mel frequency in Hz"))
+    fmax: Optional[float] = field(default=None, metadata=_help(
+        "highest mel frequency in Hz ('none' = sample_rate / 2)"))
+    log_floor: float = field(default=1e-5, metadata=_help("magnitude floor before log10"))
+    padding: str = field(default="causal", metadata=_help(
+        "mel framing: causal (streams) or the original's centred frames", choices=("causal", "center")))
 
     def __post_init__(self):
         if self.padding not in ("causal", "center"):

@@ -43,10 +43,8 @@ class Descriptors(nn.Module):
         self.n_features = c.n_features
         self.half_width = c.delta_width // 2
         self.delta_orders = c.delta_orders
-        amin = 1e-10
-        floor_db = (spectral.full_scale_db(c.n_fft) - c.top_db) if c.top_db is not None else -1e30
-        # max(10 log10(max(mel, amin)), floor_db) == 10 log10(max(mel, floor_power)): one clamp.
-        self.floor_power = max(amin, 10.0 ** (floor_db / 10.0))
+        # The only floor: librosa's amin (see MFCCConfig), the same for every frame and level.
+        self.floor_power = float(c.amin)
         # Frames of the padded stream completed by the first hop of real input, minus one.
         self.lead = c.n_fft // 2 // c.hop_length - 1
         self.latency_frames = self.lead + self.half_width

@@ -62,7 +62,3 @@ def power_spectrum(frames: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
     spec = torch.fft.rfft(frames * window)
     return spec.real.square() + spec.imag.square()
 
-
-def full_scale_db(n_fft: int) -> float:
-    """Power in dB of a full-scale sine at the peak bin of a Hann-windowed ``n_fft`` frame."""
-    return 20.0 * math.log10(float(hann_window(n_fft).sum()) / 2.0)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 import numpy as np
 
@@ -222,8 +222,51 @@ def import_sounddevice():
     return sd
 
 
+NO_DEVICE = ("no audio device found (PortAudio lists none: no sound card, and no JACK server "
+             "running); start JACK (for example `jackd -d dummy -r 44100 &`, or `-d alsa` with a "
+             "card) and run again, or render files offline with --input-file IN.wav "
+             "--output-file OUT.wav")
+
+
 def list_devices() -> str:
-    return str(import_sounddevice().query_devices())
+    """PortAudio's device list; a :class:`DemiurgeError` saying what to do when it is empty."""
+    devices = import_sounddevice().query_devices()
+    if len(devices) == 0:
+        raise DemiurgeError(NO_DEVICE)
+    return str(devices)
+
+
+def check_device(device: Union[None, int, str]) -> None:
+    """Raise :class:`DemiurgeError` unless ``device`` (``--device``: a number, a name or part
+    of one; None = the default) names a device that can play and record."""
+    sd = import_sounddevice()
+    devices = sd.query_devices()
+    if len(devices) == 0:
+        raise DemiurgeError(NO_DEVICE)
+    known = "; ".join(f"{i} {d['name']!r}" for i, d in enumerate(devices))
+    arg = _device_arg(device)
+    if arg is None:
+        if all(i < 0 for i in sd.default.device):
+            raise DemiurgeError(f"there is no default audio device; pick one with --device "
+                                f"(the devices are: {known}; see --list-devices)")
+        return
+    if isinstance(arg, int):
+        if not 0 <= arg < len(devices):
+            raise DemiurgeError(f"audio device {arg} does not exist (the devices are: {known}); "
+                                "pick one with --device (see --list-devices)")
+        info = devices[arg]
+    else:
+        matches = [d for d in devices if arg.lower() in d["name"].lower()]
+        if not matches:
+            raise DemiurgeError(f"no audio device matches {arg!r} (the devices are: {known}); "
+                                "pick one with --device NUMBER or part of its name "
+                                "(see --list-devices)")
+        info = matches[0]
+    if info["max_input_channels"] < 1 or info["max_output_channels"] < 1:
+        raise DemiurgeError(f"audio device {info['name']!r} cannot both record and play "
+                            f"(inputs {info['max_input_channels']}, outputs "
+                            f"{info['max_output_channels']}); pick a duplex one with --device "
+                            f"(the devices are: {known})")
 
 
 class AudioIO:
@@ -248,6 +291,7 @@ class AudioIO:
                 self.xruns += 1
             ex.exchange(indata[:, 0], outdata[:, 0])
 
+        check_device(self.device)
         try:
             self.stream = sd.Stream(samplerate=self.samplerate, blocksize=ex.block,
                                     device=self.device, channels=1, dtype="float32",
@@ -256,8 +300,8 @@ class AudioIO:
         except Exception as exc:  # PortAudioError, ValueError for bad devices
             self.stream = None
             raise DemiurgeError(
-                f"cannot open the audio device {self.device!r} at {self.samplerate} Hz, block "
-                f"{ex.block}: {exc}; pick another with --device (see --list-devices), match "
+                f"cannot open the audio device {'(default)' if self.device is None else repr(self.device)} "
+                f"at {self.samplerate} Hz, block {ex.block}: {exc}; pick another with --device (see --list-devices), match "
                 "the device's sample rate with --samplerate, or try a larger --blocksize"
             ) from None
 

@@ -17,8 +17,8 @@ import sys
 import threading
 from typing import List, Optional
 
-from demiurge.errors import DemiurgeError
-from demiurge.live.engine import SEARCHES
+from demiurge.errors import DemiurgeError, exit_status
+from demiurge.sequencer.answer import SEARCHES
 from demiurge.live.params import MODES, PARAMS_BY_NAME
 
 log = logging.getLogger("demiurge.live")
@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "sender's own port)")
     p.add_argument("--db", default=None,
                    help="descriptor DB folder (`demiurge describe`); default: the embedded demo DB")
+    p.add_argument("--audio-root", default=None, metavar="DIR",
+                   help="the folder the DB's audio is in now, if it moved after `describe`")
     p.add_argument("--predictor", default=None,
                    help="predictor run directory, run id or exported .ts; default: the "
                         "embedded demo predictor")
@@ -60,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-file", default=None,
                    help="render this audio file offline through the engine (no sound card)")
     p.add_argument("--output-file", default=None, help="where --input-file's render goes (wav)")
+    p.add_argument("--verbose", action="store_true",
+                   help="with an error, also print the underlying library's message")
     return p
 
 
@@ -70,13 +74,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         handler.setFormatter(logging.Formatter("demiurge-live: %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
-    try:
-        return run(args)
-    except DemiurgeError as exc:
-        print(f"demiurge-live: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return exit_status("demiurge-live", lambda: run(args), verbose=args.verbose)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
     if (args.input_file is None) != (args.output_file is None):
         raise DemiurgeError("--input-file and --output-file go together: give both to render "
                             "a file offline, or neither to run live")
+    if args.input_file is None:  # before the DB and models load, which can take minutes
+        from demiurge.live.audio import check_device
+
+        check_device(args.device)
     engine = build_engine(args)
     if args.input_file is not None:
         return render(engine, args.input_file, args.output_file)
@@ -103,7 +105,8 @@ def build_engine(args: argparse.Namespace):
     torch.set_num_threads(1)
     db_path, predictor_path = args.db, args.predictor
     # The user's own files first, so a mistake in them is reported before anything is built.
-    db = load_db(db_path, search=args.search) if db_path is not None else None
+    db = load_db(db_path, search=args.search, audio_root=args.audio_root) \
+        if db_path is not None else None
     forecaster = load_forecaster(predictor_path) if predictor_path is not None else None
     if db is None or forecaster is None:
         default_db, default_predictor = default_models(log=lambda line: log.info("%s", line))

@@ -8,8 +8,8 @@ be scripted into one nn~ module with the DB inside). Per block ``Tensor[1 x B]``
 3. chooses the target frame by mode: ``mosaic`` the input frame itself, ``follow`` the
    predictor's forecast ``horizon`` frames ahead, ``dream`` the predictor's forecast of its
    own previous output,
-4. answers it with the sequencer's query and playback (one matched DB frame -> one hop of
-   audio, equal-power crossfades), and
+4. answers it with the sequencer's answer (:class:`~demiurge.sequencer.answer.Answerer`: query
+   and playback, one matched DB frame -> one hop of audio, equal-power crossfades), and
 5. mixes the answer with the input (dry/wet, equal power) and applies the output gain, both
    ramped over the block.
 
@@ -36,6 +36,8 @@ from torch import Tensor, nn
 from demiurge.dsp import Descriptors
 from demiurge.errors import DemiurgeError
 from demiurge.live.params import MODES, MessageError, defaults
+from demiurge.sequencer.playback import crossfade_samples
+from demiurge.sequencer.query import QuerySettings
 
 MOSAIC, FOLLOW, DREAM = 0, 1, 2
 
@@ -47,7 +49,7 @@ class EngineCore(nn.Module):
         descriptors: the streaming MFCC module (its config must be the DB's).
         forecaster: a streaming forecaster (``push(Tensor[1 x F x T])``,
             ``forecast(h) -> Tensor[1 x F x h]``, ``reset()``, ``window_size``).
-        answerer: an :class:`Answerer` (query + playback over one DB).
+        answerer: a :class:`~demiurge.sequencer.answer.Answerer` (query + playback over one DB).
         block: samples per ``process`` call.
         history: raw input frames kept to (re)prime a forecaster (>= its window).
     """
@@ -171,107 +173,6 @@ class EngineCore(nn.Module):
         self.prime(self.history[:, :, self.history_size - n:])
 
 
-SEARCHES = ("auto", "exact", "hnsw")
-HNSW_FROM_FRAMES = 50_000  # ``auto`` uses the HNSW index from this DB size on
-
-
-class Answerer(nn.Module):
-    """One DB's answer to a target frame: the sequencer's query
-    (:class:`~demiurge.sequencer.query.NearestFrames`) chooses a DB frame and its playback
-    (:class:`~demiurge.sequencer.playback.Playback`, streaming) turns the frame into one hop
-    of audio, joined to the previous hop by an equal-power crossfade.
-
-    ``forward(Tensor[1 x F]) -> Tensor[1 x hop]``; ``last_index`` / ``last_distance`` hold the
-    latest match (DB row, distance in the query's space).
-
-    :class:`IndexedAnswerer` puts the sequencer's faiss candidate search in front of the same
-    choice rules, for large DBs in the live host.
-    """
-
-    def __init__(self, query: nn.Module, playback: nn.Module):
-        super().__init__()
-        self.query = query
-        self.playback = playback
-        self.n_frames = int(query.points.shape[0])
-        self.last_index = -1
-        self.last_distance = 0.0
-
-    def forward(self, target: Tensor) -> Tensor:
-        rows = self.rows(target)
-        self.last_index = int(rows[0])
-        self.last_distance = float(self.query.distances(target, rows.view(1, 1))[0, 0])
-        return self.playback.stream(rows).unsqueeze(0)
-
-    def rows(self, target: Tensor) -> Tensor:
-        """The chosen DB row for ``Tensor[1 x F]``: ``Tensor[1]`` (exact k-NN + choice)."""
-        return self.query(target)
-
-    @torch.jit.ignore
-    def configure(self, *, knn: int, avoid: int, continuity: float) -> None:
-        """Apply the query settings (between blocks). A new ``avoid`` forgets past matches."""
-        q = self.query
-        q.k = int(knn)
-        if int(avoid) != q.avoid_repeats:
-            q.avoid_repeats = int(avoid)
-            q.recent = torch.full([max(int(avoid), 1)], -1, dtype=torch.long)
-        q.continuity = float(continuity)
-
-    @torch.jit.ignore
-    def with_crossfade(self, samples: int) -> "Answerer":
-        """The same DB with another crossfade length (sharing the audio, the query and any
-        index); the new playback continues from this one's previous frame."""
-        from demiurge.sequencer.playback import Playback
-
-        pb = self.playback
-        new = Playback(pb.audio, pb.starts + pb.hop // 2, hop_length=pb.hop, crossfade=samples)
-        new.previous.copy_(pb.previous)
-        answerer = IndexedAnswerer(self.query, new, self.index) if \
-            isinstance(self, IndexedAnswerer) else Answerer(self.query, new)
-        answerer.last_index, answerer.last_distance = self.last_index, self.last_distance
-        return answerer
-
-    @staticmethod
-    def build(*, db, crossfade: int, search: str = "auto") -> "Answerer":
-        """The answerer of a :class:`~demiurge.sequencer.db.DescriptorDB` (loads its audio).
-
-        ``search``: ``exact`` (the sequencer's exact k-NN), ``hnsw`` (its faiss HNSW
-        candidates, approximate, much faster on large DBs; needs ``demiurge[faiss]``), or
-        ``auto`` (HNSW from :data:`HNSW_FROM_FRAMES` frames on when faiss is installed).
-        """
-        from demiurge.sequencer.playback import playback_for_db
-        from demiurge.sequencer.query import FaissSearch, index_db
-
-        if search not in SEARCHES:
-            raise DemiurgeError(f"unknown search {search!r}; choose one of {', '.join(SEARCHES)}")
-        query = index_db(db)
-        if search == "auto":
-            try:
-                import faiss  # noqa: F401
-                search = "hnsw" if len(db) >= HNSW_FROM_FRAMES else "exact"
-            except ImportError:
-                search = "exact"
-        playback = playback_for_db(db, crossfade=crossfade)
-        if search == "exact":
-            return Answerer(query, playback)
-        import faiss
-
-        faiss.omp_set_num_threads(1)  # one query per hop: threads only add overhead
-        return IndexedAnswerer(query, playback, FaissSearch(query, hnsw=True))
-
-
-class IndexedAnswerer(Answerer):
-    """An :class:`Answerer` whose candidates come from a faiss index
-    (:class:`~demiurge.sequencer.query.FaissSearch`, approximate HNSW), re-ranked exactly and
-    chosen by the same rules. Eager only: a scripted engine uses :class:`Answerer`."""
-
-    def __init__(self, query: nn.Module, playback: nn.Module, index: Any):
-        super().__init__(query, playback)
-        self.index = index
-
-    def rows(self, target: Tensor) -> Tensor:
-        return self.index(target)
-
-
 def _divisors_hint(hop: int) -> str:
     return ", ".join(str(hop // d) for d in (16, 8, 4, 2, 1) if hop % d == 0)
 
@@ -309,6 +210,9 @@ class Engine:
         self.params.update(params or {})
         for name, value in self.params.items():
             self._apply(name, value)
+        if self.params["weights"]:
+            self.core.answerer = self.core.incoming = self._weighted(self.core.answerer,
+                                                                     self.params["weights"])
         self.core._mix_state = [self.core.drywet, self.core.gain]  # no ramp into the start
 
     # ------------------------------------------------------------------ engine thread
@@ -343,13 +247,40 @@ class Engine:
         """Queue a parameter change (already validated by its :class:`Param`)."""
         if name == "xfade":
             self.xfade_samples(float(value))
-        if name in ("knn", "avoid"):
-            total = int(value) + int(self.params["avoid" if name == "knn" else "knn"])
+        if name in ("k", "avoid_repeats"):
+            total = int(value) + int(self.params["avoid_repeats" if name == "k" else "k"])
             if total > self.core.answerer.n_frames:
-                raise MessageError(f"knn + avoid ({total}) exceeds the DB's "
+                raise MessageError(f"k + avoid_repeats ({total}) exceeds the DB's "
                                    f"{self.core.answerer.n_frames} frames")
+        if name == "weights":
+            self.set_weights(str(value))
+            return
         self.params[name] = value
         self._actions.append(lambda: self._apply(name, value))
+
+    def set_weights(self, spec: str) -> None:
+        """Queue new descriptor weights: the new search spaces (and indexes) are built here,
+        on the calling thread, and switched in between two blocks."""
+        core = self.core
+        current, incoming = core.answerer, core.incoming
+        try:
+            weighted = self._weighted(current, spec)
+            weighted_incoming = weighted if incoming is current else self._weighted(incoming, spec)
+        except DemiurgeError as exc:
+            raise MessageError(str(exc)) from None
+        self.params["weights"] = spec
+
+        def switch():
+            if core.answerer is current:
+                core.answerer = weighted
+            if core.incoming is incoming:
+                core.incoming = weighted_incoming
+        self._actions.append(switch)
+
+    def _weighted(self, answerer: nn.Module, spec: str) -> nn.Module:
+        out = answerer.with_weights(spec, self.db.config.feature_names)
+        out.configure(self._query_settings())
+        return out
 
     def _apply(self, name: str, value: Any) -> None:
         core = self.core
@@ -366,30 +297,30 @@ class Engine:
             core.horizon = int(value)
         elif name == "temperature":
             core.forecaster.set_temperature(float(value))
-        elif name in ("knn", "avoid", "continuity"):
+        elif name in ("k", "avoid_repeats", "continuity"):
             for answerer in {id(core.answerer): core.answerer, id(core.incoming): core.incoming}.values():
-                answerer.configure(**self._query_settings())
+                answerer.configure(self._query_settings())
         elif name == "xfade":
             samples = self.xfade_samples(float(value))
             if samples != core.answerer.playback.fade:
                 core.answerer = core.answerer.with_crossfade(samples)
                 if not core.switching:
                     core.incoming = core.answerer
-        elif name != "events":
+        elif name not in ("events", "weights"):
             raise MessageError(f"unknown parameter {name!r}")
 
-    def _query_settings(self) -> Dict[str, Any]:
+    def _query_settings(self) -> QuerySettings:
         p = self.params
-        return dict(knn=int(p["knn"]), avoid=int(p["avoid"]), continuity=float(p["continuity"]))
+        return QuerySettings(k=int(p["k"]), avoid_repeats=int(p["avoid_repeats"]),
+                             continuity=float(p["continuity"]), weights=str(p["weights"]))
 
     def xfade_samples(self, ms: float) -> int:
         """Crossfade length in samples (even) for ``ms`` milliseconds; at most one hop."""
-        samples = int(round(ms * 1e-3 * self.samplerate / 2)) * 2
-        hop = self.db.config.hop_length
-        if samples > hop:
-            raise MessageError(f"xfade {ms:g} ms is longer than one hop "
-                               f"({1000 * hop / self.samplerate:.1f} ms)")
-        return samples
+        try:
+            return crossfade_samples(ms, sample_rate=self.samplerate,
+                                     hop_length=self.db.config.hop_length)
+        except DemiurgeError as exc:
+            raise MessageError(str(exc)) from None
 
     def swap_db(self, db: "LoadedDB") -> None:
         """Crossfade to another DB (loaded off the engine thread) over the next hop."""
@@ -397,11 +328,13 @@ class Engine:
             raise DemiurgeError(f"{db.path}: its descriptors ({_config_text(db.config)}) differ "
                                 f"from the running engine's ({_config_text(self.db.config)}); "
                                 "describe it with the same settings or restart with --db")
-        wanted = int(self.params["knn"]) + int(self.params["avoid"])
+        wanted = int(self.params["k"]) + int(self.params["avoid_repeats"])
         if wanted > db.answerer.n_frames:
-            raise DemiurgeError(f"{db.path} has {db.answerer.n_frames} frames, fewer than knn + "
-                                f"avoid ({wanted}); lower them first")
-        db.answerer.configure(**self._query_settings())
+            raise DemiurgeError(f"{db.path} has {db.answerer.n_frames} frames, fewer than k + "
+                                f"avoid_repeats ({wanted}); lower them first")
+        db.answerer.configure(self._query_settings())
+        if self.params["weights"]:
+            db.answerer = self._weighted(db.answerer, self.params["weights"])
 
         def switch():
             samples = self.xfade_samples(float(self.params["xfade"]))

@@ -22,15 +22,10 @@ from demiurge.dsp import Descriptors, MFCCConfig
 from demiurge.errors import DemiurgeError
 from demiurge.live.params import PARAMS_BY_NAME
 
-# The embedded default predictor: small and quick to train on the demo corpus (CPU, minutes).
-DEFAULT_PREDICTOR = dict(model="lstm", window_size=10, forecast_size=4, hidden_size=64,
-                         num_layers=2)
-DEFAULT_PREDICTOR_STEPS = 600
-
-
 @dataclass
 class LoadedDB:
-    """A descriptor DB ready for the engine: its :class:`Answerer` plus the frame origins."""
+    """A descriptor DB ready for the engine: its
+    :class:`~demiurge.sequencer.answer.Answerer` plus the frame origins."""
 
     path: Path
     config: MFCCConfig
@@ -44,16 +39,19 @@ class LoadedDB:
 
 
 def load_db(path: str | os.PathLike, *, crossfade_ms: float = PARAMS_BY_NAME["xfade"].default,
-            search: str = "auto") -> LoadedDB:
-    """Open a descriptor DB and load the audio of every file it describes; the playback
-    crossfades for ``crossfade_ms`` milliseconds (at most one hop); ``search`` picks the
-    nearest-frame search (see :meth:`demiurge.live.engine.Answerer.build`)."""
-    from demiurge.live.engine import Answerer
+            search: str = "auto", audio_root: str | os.PathLike | None = None) -> LoadedDB:
+    """Open a descriptor DB and load the audio of every file it describes (from
+    ``audio_root`` if the audio moved after it was described); the playback crossfades for
+    ``crossfade_ms`` milliseconds (at most one hop); ``search`` picks the nearest-frame search
+    (see :meth:`demiurge.sequencer.answer.Answerer.build`)."""
+    from demiurge.sequencer.answer import Answerer
     from demiurge.sequencer.db import DescriptorDB
+    from demiurge.sequencer.playback import crossfade_samples
 
-    db = DescriptorDB.open(path)
+    db = DescriptorDB.open(path, audio_root=audio_root, need_audio=True)
     cfg = db.config
-    crossfade = min(int(round(crossfade_ms * 1e-3 * cfg.sample_rate / 2)) * 2, cfg.hop_length)
+    crossfade = crossfade_samples(crossfade_ms, sample_rate=cfg.sample_rate,
+                                  hop_length=cfg.hop_length)
     return LoadedDB(path=Path(path), config=cfg,
                     answerer=Answerer.build(db=db, crossfade=crossfade, search=search),
                     file_rows=np.array(db.file_index), offsets=np.array(db.sample),
@@ -67,9 +65,10 @@ def load_forecaster(path: str | os.PathLike) -> nn.Module:
         try:
             module = torch.jit.load(str(path), map_location="cpu")
         except Exception as exc:  # RuntimeError / ValueError from the TorchScript loader
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DemiurgeError(f"{path}: not a loadable TorchScript file ({first}); export "
-                                "the predictor again with `demiurge export`") from None
+            raise DemiurgeError(f"{path}: not a loadable TorchScript file; export the predictor "
+                                "again with `demiurge export`",
+                                detail=str(exc).strip() or type(exc).__name__,
+                                detail_source="torch's message") from None
         if not hasattr(module, "push") and hasattr(module, "forecaster"):
             module = module.forecaster  # a predictor export for nn~ (demiurge export)
         missing = [m for m in ("push", "forecast", "reset", "set_temperature")
@@ -105,35 +104,13 @@ def cache_dir() -> Path:
 def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
     """``(db_dir, predictor_run_dir)`` of the embedded default, built on first use.
 
-    First use writes the demo corpus, describes it (progress bar) and trains a small
-    predictor on it (progress bar, a few minutes on two CPU cores); later uses find them in
-    :func:`cache_dir`.
+    The default is the demo's recorded chain (:func:`demiurge.demo.recorded_chain`): first use
+    writes the demo corpus, describes it and trains the demo's small predictor on it (progress
+    bars, a few minutes on two CPU cores) into :func:`cache_dir`; later uses find them there.
     """
-    from demiurge.data.demo_corpus import make_demo_corpus
-    from demiurge.sequencer.db import DescriptorDB
-    from demiurge.sequencer.describe import describe_folder
-    from demiurge.train.predictor import train_predictor
-    from demiurge.train.run import Run
+    from demiurge.demo import recorded_chain
 
     root = cache_dir() / "default"
-    corpus, db_dir, run_dir = root / "corpus", root / "db", root / "predictor"
-    try:
-        DescriptorDB.open(db_dir)
-    except DemiurgeError:
-        log(f"building the embedded default in {root} (first use only)")
-        make_demo_corpus(corpus, log=log)
-        describe_folder(corpus, db_dir, log=log)
-    try:
-        ready = Run.open(run_dir).has_checkpoint("best")
-    except DemiurgeError:
-        ready = False
-    if not ready:
-        if run_dir.exists():
-            import shutil
-
-            shutil.rmtree(run_dir)  # an interrupted first training: start it again
-        log(f"training the default predictor into {run_dir} (first use only)")
-        train_predictor(out=run_dir, db=db_dir, max_steps=DEFAULT_PREDICTOR_STEPS,
-                        val_every=DEFAULT_PREDICTOR_STEPS // 3, device="cpu", log=log,
-                        export=False, **DEFAULT_PREDICTOR)
-    return db_dir, run_dir
+    log(f"embedded default: {root} (built on first use)")
+    chain = recorded_chain(root, log=log)
+    return chain.db, chain.predictor

@@ -12,7 +12,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple
 
+from demiurge.sequencer.query import QUERY_HELP, QuerySettings
+
 PREFIX = "/demiurge"
+QUERY = QuerySettings()
 MODES = ("mosaic", "follow", "dream")
 
 
@@ -24,7 +27,8 @@ class MessageError(ValueError):
 class Param:
     """One engine parameter: ``/demiurge/<name> <value>`` sets it (and is echoed back).
 
-    ``kind`` is ``"float"``, ``"int"``, ``"bool"`` or ``"choice"`` (one of ``choices``).
+    ``kind`` is ``"float"``, ``"int"``, ``"bool"``, ``"choice"`` (one of ``choices``) or
+    ``"text"`` (a symbol, checked by the engine).
     Numbers must lie in ``[minimum, maximum]``; out-of-range values are refused, not clamped.
     """
 
@@ -36,6 +40,7 @@ class Param:
     minimum: Optional[float] = None
     maximum: Optional[float] = None
     choices: Tuple[str, ...] = ()
+    examples: Tuple[str, ...] = ()  # values of a text parameter offered by the patches
 
     @property
     def address(self) -> str:
@@ -50,6 +55,10 @@ class Param:
         if len(args) != 1:
             raise MessageError(f"expects 1 argument ({self.type_text()}), got {len(args)}")
         value = args[0]
+        if self.kind == "text":
+            if not isinstance(value, str):
+                raise MessageError(f"expects a symbol, got {type(value).__name__} {value!r}")
+            return value
         if self.kind == "choice":
             if not isinstance(value, str):
                 raise MessageError(f"expects a symbol ({'|'.join(self.choices)}), "
@@ -76,6 +85,8 @@ class Param:
         return bool(value) if self.kind == "bool" else value
 
     def type_text(self) -> str:
+        if self.kind == "text":
+            return "symbol"
         if self.kind == "choice":
             return "symbol " + "|".join(self.choices)
         if self.kind == "bool":
@@ -87,9 +98,9 @@ class Param:
         """The ``/demiurge/help`` reply for this parameter (see :func:`help_messages`)."""
         low = "" if self.minimum is None else float(self.minimum)
         high = "" if self.maximum is None else float(self.maximum)
-        if self.kind == "choice":
+        if self.kind in ("choice", "text"):
             low, high = "", ""
-        default = self.default if self.kind == "choice" else float(self.default)
+        default = self.default if self.kind in ("choice", "text") else float(self.default)
         return [self.address, self.kind if self.kind != "choice" else "|".join(self.choices),
                 low, high, self.unit, default, self.doc]
 
@@ -142,12 +153,14 @@ PARAMS: Tuple[Param, ...] = (
     Param("horizon", "int", 1, unit="frames", minimum=1, maximum=64,
           doc="follow mode: how many frames ahead of the input the played forecast lies "
               "(each frame takes one hop off the latency)"),
-    Param("knn", "int", 1, minimum=1, maximum=64,
-          doc="number of nearest DB frames the query chooses among"),
-    Param("avoid", "int", 0, unit="frames", minimum=0, maximum=256,
-          doc="repeat avoidance: a DB frame matched within the last N frames is not chosen again"),
-    Param("continuity", "float", 0.0, minimum=0.0, maximum=1.0,
-          doc="preference for continuing the previous match (the next DB frame of the same file)"),
+    # The frame choice: the names, defaults and meanings of `demiurge render`'s options.
+    Param("k", "int", QUERY.k, minimum=1, maximum=64, doc=QUERY_HELP["k"]),
+    Param("avoid_repeats", "int", QUERY.avoid_repeats, unit="frames", minimum=0, maximum=256,
+          doc=QUERY_HELP["avoid_repeats"]),
+    Param("continuity", "float", QUERY.continuity, minimum=0.0, maximum=1.0,
+          doc=QUERY_HELP["continuity"]),
+    Param("weights", "text", QUERY.weights, examples=("mfcc0=0", "none"),
+          doc=QUERY_HELP["weights"] + "; e.g. mfcc0=0 ignores the loudness, none resets"),
     Param("temperature", "float", 0.0, minimum=0.0, maximum=4.0,
           doc="noise added to forecasts (follow, dream), in standard deviations of the "
               "predictor's training descriptors"),
@@ -205,7 +218,7 @@ def render_markdown() -> str:
     lines = [
         "# demiurge-live OSC address space",
         "",
-        "<!-- Generated from demiurge/live/params.py by `python -m demiurge.live.generate`; "
+        "<!-- Generated from demiurge/live/params.py by `python -m demiurge.patches`; "
         "do not edit. -->",
         "",
         "`demiurge-live` listens for OSC over UDP on 127.0.0.1 (`--osc-port`, default 9000).",
@@ -226,9 +239,13 @@ def render_markdown() -> str:
             rng = " \\| ".join(p.choices)
         elif p.kind == "bool":
             rng = "0, 1"
+        elif p.kind == "text":
+            rng = "symbol"
         else:
             rng = f"{_num(p.minimum)} … {_num(p.maximum)}"
-        default = p.default if p.kind == "choice" else _num(float(p.default))
+        default = p.default if p.kind in ("choice", "text") else _num(float(p.default))
+        if p.kind == "text":
+            default = f"`{default}`" if default else "none"
         lines.append(f"| `{p.address}` | {p.kind} | {rng} | {p.unit} | {default} | {p.doc} |")
     lines += ["", "## Commands", "", "| address | arguments | what it does | reply |",
               "|---|---|---|---|"]

@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from demiurge.dsp.config import _Config
 from demiurge.errors import DemiurgeError
 from demiurge.nn import CachedConv1d, CachedConvTranspose1d, LeakyReLU, Residual, Sequence, Tanh
-from demiurge.models.vocoder import VocoderGenerator
+from demiurge.models.vocoder import VocoderGenerator, check_upsampling
 
 
 @dataclass(frozen=True)
@@ -98,12 +98,7 @@ class HiFiGANGenerator(VocoderGenerator):
 
     def __init__(self, config: HiFiGANConfig = HiFiGANConfig(), *, n_mels: int = 80, hop_length: int = 256):
         c = config
-        hop = 1
-        for r in c.upsample_rates:
-            hop *= r
-        if hop != hop_length:
-            raise DemiurgeError(f"HiFi-GAN upsample rates {list(c.upsample_rates)} give {hop}, but the "
-                                f"mel hop is {hop_length}; choose rates whose product is the hop")
+        check_upsampling(c.upsample_rates, hop_length, what="HiFi-GAN upsample rates")
         ch = c.channels
         layers = [CachedConv1d(n_mels, ch, 7, causal=c.causal)]
         for r, k in zip(c.upsample_rates, c.upsample_kernels):

@@ -16,7 +16,7 @@ from demiurge.dsp.config import _Config
 from demiurge.errors import DemiurgeError
 from demiurge.nn import (CachedConv1d, CachedConvTranspose1d, CachedGRU, LeakyReLU, Residual, Sequence,
                          Tanh)
-from demiurge.models.vocoder import VocoderGenerator
+from demiurge.models.vocoder import VocoderGenerator, check_upsampling
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,7 @@ class MelGANGenerator(VocoderGenerator):
 
     def __init__(self, config: MelGANConfig = MelGANConfig(), *, n_mels: int = 80, hop_length: int = 256):
         c = config
-        hop = 1
-        for r in c.ratios:
-            hop *= r
-        if hop != hop_length:
-            raise DemiurgeError(f"MelGAN ratios {list(c.ratios)} upsample by {hop}, but the mel hop "
-                                f"is {hop_length}; choose ratios whose product is the hop")
+        check_upsampling(c.ratios, hop_length, what="MelGAN ratios")
         ch = c.channels
         layers = [CachedConv1d(n_mels, ch, c.kernel_size, causal=c.causal)]
         for i, r in enumerate(c.ratios):

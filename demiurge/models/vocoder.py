@@ -22,7 +22,17 @@ import math
 import torch
 from torch import Tensor, nn
 
+from demiurge.errors import DemiurgeError
 from demiurge.nn import Sequence, make_streaming
+
+
+def check_upsampling(ratios, hop_length: int, *, what: str) -> None:
+    """Refuse upsampling ``ratios`` whose product is not the mel hop (``what`` names them,
+    e.g. "HiFi-GAN upsample rates")."""
+    product = math.prod(int(r) for r in ratios)
+    if product != hop_length:
+        raise DemiurgeError(f"{what} {list(ratios)} upsample by {product}, but the mel hop is "
+                            f"{hop_length}; choose values whose product is the hop")
 
 
 class VocoderGenerator(nn.Module):

@@ -66,9 +66,13 @@ def _check(args: argparse.Namespace) -> int:
     from demiurge.plugin.host import check_file
 
     torch.set_num_threads(max(1, args.threads))
-    failed = []
+    failed, details = [], []
     for path in args.files:
         report = check_file(path, bufsizes=args.bufsize, seconds=args.seconds, strict=args.strict)
+        if report.load_error is not None:  # nothing to report but the one reason
+            failed.append(f"{path}: {report.load_error}")
+            details.append(report.load_error.detail or "")
+            continue
         print("\n".join(report.lines()))
         if report.errors:
             failed.append(f"{path}: {report.errors[0]}" + (
@@ -76,7 +80,8 @@ def _check(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: OK for nn~")
     if failed:
-        raise DemiurgeError(" | ".join(failed))
+        raise DemiurgeError(" | ".join(failed), detail="\n".join(d for d in details if d) or None,
+                            detail_source="torch's message")
     if args.other_torch:
         from demiurge.plugin.other_torch import compare_in_other_torch
 

@@ -12,75 +12,58 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from demiurge.errors import DemiurgeError
+from demiurge.models.loading import load_unagan, load_vocoder
 from demiurge.plugin.base import NNModule
 from demiurge.plugin.exporter import model_card, save_export
-from demiurge.train.run import Run, resolve_run
+from demiurge.runs import Run, resolve_run
+from demiurge.sequencer.forecast import load_predictor
 
 Built = Tuple[NNModule, int, Dict[str, Any]]
 
 
 def _source(run: Run, step: int, which: str) -> Dict[str, Any]:
-    return {"run_id": run.id, "run_dir": str(run.path.resolve()), "kind": run.kind,
+    return {"run_id": run.id, "run_dir": str(run.path), "kind": run.kind,
             "checkpoint": which, "training_steps": int(step), "config": run.config}
-
-
-def _checkpoint_name(run: Run, which: str) -> str:
-    if run.has_checkpoint(which):
-        return which
-    if run.has_checkpoint("latest"):
-        return "latest"
-    raise DemiurgeError(f"run {run.path} has no checkpoint yet; train it for at least one "
-                        "checkpoint interval before exporting")
 
 
 def _build_predictor(run: Run, which: str, vocoder: Optional[Run]) -> Built:
     from demiurge.plugin.predictor import PredictorPlugin
-    from demiurge.sequencer.forecast import load_predictor
 
-    trained = load_predictor(run.path, which=which)
+    trained = load_predictor(run, which=which)
     plugin = PredictorPlugin(forecaster=trained.forecaster(), mfcc_config=trained.mfcc_config)
-    source = dict(_source(run, trained.step, which), mfcc_config=trained.mfcc_config.to_dict())
+    source = dict(_source(run, trained.step, trained.checkpoint.which),
+                  mfcc_config=trained.mfcc_config.to_dict())
     return plugin, trained.mfcc_config.sample_rate, source
 
 
 def _build_vocoder(run: Run, which: str, vocoder: Optional[Run]) -> Built:
-    from demiurge.models.loading import load_vocoder
     from demiurge.plugin.vocoder import VocoderPlugin
 
-    generator, mel, _, card = load_vocoder(_checkpoint_path(run, which))
-    plugin = VocoderPlugin(generator=generator, mel_config=mel)
-    source = dict(_source(run, card["step"], which), arch=card["arch"], mel_config=mel.to_dict())
-    return plugin, mel.sample_rate, source
+    trained = load_vocoder(run, which=which)
+    plugin = VocoderPlugin(generator=trained.generator, mel_config=trained.mel)
+    source = dict(_source(run, trained.step, trained.checkpoint.which), arch=trained.card["arch"],
+                  mel_config=trained.mel.to_dict())
+    return plugin, trained.mel.sample_rate, source
 
 
 def _build_unagan(run: Run, which: str, vocoder: Optional[Run]) -> Built:
-    from demiurge.models.loading import load_unagan, load_vocoder
     from demiurge.plugin.unagan import UNAGANPlugin
 
     if vocoder is None:
         raise DemiurgeError(f"{run.path} is a UNAGAN run: it makes mels, so nn~ needs a vocoder "
                             "with it; add --vocoder RUN (a vocoder trained on the same mel)")
-    if not vocoder.kind.startswith("vocoder"):
+    if vocoder.kind != "vocoder":
         raise DemiurgeError(f"--vocoder {vocoder.path} is a {vocoder.kind} run, not a vocoder run")
-    unagan, mel, _, card = load_unagan(_checkpoint_path(run, which))
-    voc_which = _checkpoint_name(vocoder, which)
-    voc, voc_mel, _, voc_card = load_vocoder(_checkpoint_path(vocoder, voc_which))
-    mel.check_compatible(voc_mel, what=f"UNAGAN run {run.path}", other_what=f"vocoder run {vocoder.path}")
-    plugin = UNAGANPlugin(unagan=unagan, vocoder=voc, mel_config=mel)
-    source = dict(_source(run, card["step"], which), mel_config=mel.to_dict(),
-                  vocoder=dict(_source(vocoder, voc_card["step"], voc_which), arch=voc_card["arch"]))
+    unagan, voc = load_unagan(run, which=which), load_vocoder(vocoder, which=which)
+    mel = unagan.mel
+    mel.check_compatible(voc.mel, what=f"UNAGAN run {run.path}", other_what=f"vocoder run {vocoder.path}")
+    plugin = UNAGANPlugin(unagan=unagan.generator, vocoder=voc.generator, mel_config=mel)
+    source = dict(_source(run, unagan.step, unagan.checkpoint.which), mel_config=mel.to_dict(),
+                  vocoder=dict(_source(vocoder, voc.step, voc.checkpoint.which), arch=voc.card["arch"]))
     return plugin, mel.sample_rate, source
 
 
-def _checkpoint_path(run: Run, which: str) -> Path:
-    """What the model loaders take: the run folder where they would pick ``which`` themselves
-    (best, else latest), else the checkpoint file."""
-    if which == ("best" if run.has_checkpoint("best") else "latest"):
-        return run.path
-    return run.path / run.manifest["checkpoints"][which]["path"]
-
-
-# Run kind (prefix of the manifest's kind) -> builder.
+# Run kind -> builder.
 BUILDERS: Dict[str, Callable[[Run, str, Optional[Run]], Built]] = {
     "predictor": _build_predictor,
     "vocoder": _build_vocoder,
@@ -100,18 +83,17 @@ def export_run(run: str | os.PathLike | Run, out_dir: str | os.PathLike, *,
     """
     run = run if isinstance(run, Run) else resolve_run(run)
     voc = None if vocoder is None else (vocoder if isinstance(vocoder, Run) else resolve_run(vocoder))
-    builder = next((b for kind, b in BUILDERS.items() if run.kind.startswith(kind)), None)
+    builder = BUILDERS.get(run.kind)
     if builder is None:
         raise DemiurgeError(f"{run.path} is a {run.kind} run; demiurge can export "
                             f"{', '.join(BUILDERS)} runs to nn~")
-    which = _checkpoint_name(run, checkpoint)
-    module, sample_rate, source = builder(run, which, voc)
-    name = name or run.path.resolve().name
+    module, sample_rate, source = builder(run, checkpoint, voc)
+    name = name or run.path.name
     out_dir = Path(out_dir)
     card = model_card(module, name=name, kind=run.kind, sample_rate=sample_rate, source=source)
     path = save_export(module, path=out_dir / f"{name}.ts", card=card)
     try:
-        rel = path.resolve().relative_to(run.path.resolve())
+        rel = path.resolve().relative_to(run.path)
     except ValueError:
         rel = None
     if rel is not None:
@@ -140,7 +122,7 @@ def export_finished_run(run: Run, *, vocoder: str | os.PathLike | Run | None = N
     An export problem never spoils the training: it is logged (with what to do) and nothing
     is returned. A UNAGAN run without ``vocoder`` is skipped with a hint.
     """
-    if run.kind.startswith("unagan") and vocoder is None:
+    if run.kind == "unagan" and vocoder is None:
         log(f"nn~ export: UNAGAN makes mels; export it with a vocoder: demiurge export "
             f"{run.path} --vocoder VOCODER_RUN")
         return []

@@ -93,9 +93,10 @@ class NNHost:
         try:
             self.model = _jit_load(self.path)
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise HostError(f"not a TorchScript file nn~ can load ({first}); "
-                            "Pd aborts on such a file: export models with `demiurge export`") from None
+            raise HostError("not a TorchScript file nn~ can load; Pd aborts on such a file: "
+                            "export models with `demiurge export`",
+                            detail=str(exc).strip() or type(exc).__name__,
+                            detail_source="torch's message") from None
         self.model.eval()
         self.methods = self._discover_methods()
         if not self.methods:
@@ -283,6 +284,9 @@ class CheckReport:
     attributes: Dict[str, List[Any]] = field(default_factory=dict)
     errors: List[str] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
+    #: Set when nn~ could not even load the file: ``errors`` then holds that one reason.
+    load_error: Optional[HostError] = None
 
     def lines(self) -> List[str]:
         origin = "model card" if self.card else "no model card: assumed"
@@ -297,6 +301,7 @@ class CheckReport:
                        f"real time (bufsize: speed) {rt or 'not measured'}")
         for name, value in self.attributes.items():
             out.append(f"  attribute {name} = {value}")
+        out += [f"  note: {n}" for n in self.notes]
         out += [f"  warning: {w}" for w in self.warnings]
         out += [f"  ERROR: {e}" for e in self.errors]
         return out
@@ -329,12 +334,14 @@ def check_file(path: str | Path, *, bufsizes: Sequence[int] = (0, 2048, 4096),
         host = NNHost(path)
     except HostError as exc:
         report.errors.append(str(exc))
+        report.load_error = exc
         return report
     report.highest_ratio = host.highest_ratio
     # A listed method or attribute nn~ cannot use: the user gets silence or a failed `set`.
     report.errors.extend(host.problems)
     card_methods = {m["name"]: m for m in card["methods"]} if card else {}
     sizes = sorted({host.bufsize_for(b) for b in bufsizes})
+    report.notes.extend(_raised_buffer(b, host) for b in bufsizes if b > 0 and host.bufsize_for(b) != b)
 
     for name, m in host.methods.items():
         latency = card_methods.get(name, {}).get("latency")
@@ -377,6 +384,15 @@ def check_file(path: str | Path, *, bufsizes: Sequence[int] = (0, 2048, 4096),
             pass  # already reported above
     _check_attributes(host, card, report, strict)
     return report
+
+
+def _raised_buffer(requested: int, host: NNHost) -> str:
+    """What nn~ says (or does quietly) when it uses another buffer size than the one asked."""
+    used = host.bufsize_for(requested)
+    if requested < host.highest_ratio:
+        return (f"buffer size {requested} is below the model's highest ratio {host.highest_ratio}: "
+                f"nn~ switches to {used} (\"nn~: buffer size too small, switching to {used}\")")
+    return f"buffer size {requested} is not a power of two: nn~ rounds it up to {used}"
 
 
 def _check_batch(path: Path, name: str, m: Method, bufsize: int, sample_rate: int,

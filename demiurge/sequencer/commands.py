@@ -1,47 +1,51 @@
-"""Sequencer sub-commands: ``demiurge describe`` (audio folder -> descriptor DB) and
-``demiurge render`` (forecast descriptors -> nearest DB frames -> wav)."""
+"""Sequencer sub-commands: ``demiurge describe`` (audio folder -> descriptor DB),
+``demiurge render`` (forecast descriptors -> nearest DB frames -> wav), ``demiurge predict``
+(a predictor run -> forecast descriptors) and ``demiurge map`` (a DB's frames in 2-D, as a
+PNG)."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
+from demiurge.config_flags import add_flags, apply, given
 from demiurge.dsp.config import MFCCConfig
 
 
-def _optional_float(text: str):
-    return None if text.lower() in ("none", "off") else float(text)
-
-
-MFCC_HELP = {
-    "sample_rate": "analysis rate in Hz; files at other rates are resampled",
-    "n_fft": "FFT size in samples (n_fft/2 must be a multiple of the hop)",
-    "hop_length": "samples between frames: one descriptor per hop",
-    "n_mels": "mel bands",
-    "n_mfcc": "MFCC coefficients (features = n_mfcc x (1 + delta orders))",
-    "fmin": "lowest mel frequency in Hz",
-    "fmax": "highest mel frequency in Hz ('none' = sample_rate / 2)",
-    "top_db": "floor of the log-mel power below a full-scale sine, in dB ('none' = no floor)",
-    "delta_width": "frames in the delta window (odd, >= 3)",
-    "delta_orders": "delta orders appended to the MFCC (0, 1 or 2)",
-}
-
-
-def add_mfcc_options(parser: argparse.ArgumentParser) -> None:
-    """One ``--option`` per :class:`MFCCConfig` field, defaults from the config."""
-    group = parser.add_argument_group("descriptor settings (stored with the DB)")
-    for field in dataclasses.fields(MFCCConfig):
-        default = field.default
-        kind = _optional_float if field.name in ("fmax", "top_db") else type(default)
-        group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name, type=kind,
-                           default=default, help=f"{MFCC_HELP[field.name]} (default {default})")
-
-
 def mfcc_config(args: argparse.Namespace) -> MFCCConfig:
-    return MFCCConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(MFCCConfig)})
+    return apply(MFCCConfig(), given(args, MFCCConfig))
+
+
+def add_query_options(parser: argparse.ArgumentParser) -> None:
+    """``--k``, ``--avoid-repeats``, ``--continuity``, ``--weights`` (names and defaults of
+    :class:`~demiurge.sequencer.query.QuerySettings`, shared with demiurge-live) and
+    ``--ignore``."""
+    from demiurge.sequencer.query import QUERY_HELP, QuerySettings
+
+    group = parser.add_argument_group("frame choice (the same settings as demiurge-live's)")
+    metavars = {"avoid_repeats": "N", "weights": "NAME=W,..."}
+    for field in dataclasses.fields(QuerySettings):
+        default = field.default
+        group.add_argument(f"--{field.name.replace('_', '-')}", dest=field.name,
+                           type=type(default), default=default, metavar=metavars.get(field.name),
+                           help=f"{QUERY_HELP[field.name]} (default {default!r})")
+    group.add_argument("--ignore", default="", metavar="NAME,...",
+                       help="descriptors to leave out of the match, e.g. mfcc0 (the loudness) "
+                            "to match the corpus at any level: weight 0")
 
 
 def run_describe(args: argparse.Namespace) -> int:
+    from demiurge.errors import DemiurgeError
+
+    if (args.audio_dir is None) == (args.from_json is None):
+        raise DemiurgeError("give either AUDIO_DIR or --from-json JSON_DIR (a folder of JSON "
+                            "files in the original layout), not both or neither")
+    if args.from_json is not None:
+        from demiurge.sequencer.json_layout import import_json_folder
+
+        config = mfcc_config(args)
+        import_json_folder(args.from_json, args.output,
+                           config=None if config == MFCCConfig() else config)
+        return 0
     from demiurge.sequencer.describe import describe_folder
 
     describe_folder(args.audio_dir, args.output, config=mfcc_config(args), write_json=args.json)
@@ -51,23 +55,50 @@ def run_describe(args: argparse.Namespace) -> int:
 def run_render(args: argparse.Namespace) -> int:
     from demiurge.sequencer.render import render
 
-    render(args.predictions, args.db, args.output, metric=args.metric,
-           standardize=not args.raw, k=args.k, avoid_repeats=args.avoid_repeats,
-           continuity=args.continuity, crossfade=args.crossfade, use_faiss=args.faiss)
+    from demiurge.sequencer.query import QuerySettings
+
+    settings = QuerySettings(k=args.k, avoid_repeats=args.avoid_repeats,
+                             continuity=args.continuity, weights=args.weights)
+    render(args.predictions, args.db, args.output, settings=settings, ignore=args.ignore,
+           metric=args.metric, standardize=not args.raw, crossfade=args.crossfade,
+           use_faiss=args.faiss, audio_root=args.audio_root)
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from demiurge.sequencer.predict import predict
+
+    predict(run=args.run, source=args.input, length=args.length, out=args.output,
+            temperature=args.temperature, seed=args.seed, context_end=args.context_end)
+    return 0
+
+
+def run_map(args: argparse.Namespace) -> int:
+    from demiurge.sequencer.corpus_map import draw_map
+
+    draw_map(args.db, args.output, render=args.render)
     return 0
 
 
 def register(subparsers) -> None:
+    from demiurge.sequencer.context import SILENCE_DB
+
     p = subparsers.add_parser(
         "describe", help="analyse a folder of audio into a descriptor DB",
         description="Describe every audio file below AUDIO_DIR (wav, flac, aiff, ogg, mp3; any "
                     "rate and channel count) as MFCC + deltas, one frame per hop, into DB_DIR. "
-                    "Unusable files are skipped with one line each.")
-    p.add_argument("audio_dir", metavar="AUDIO_DIR", help="folder of audio files (recursive)")
+                    "Unusable files are skipped with one line each. With --from-json, build "
+                    "DB_DIR from descriptors in the original Demiurge JSON layout instead.")
+    p.add_argument("audio_dir", metavar="AUDIO_DIR", nargs="?",
+                   help="folder of audio files (recursive)")
+    p.add_argument("--from-json", metavar="JSON_DIR",
+                   help="read the descriptors from the .json files in JSON_DIR (original layout: "
+                        "_id, _sample, mfcc0...; per-file or combined) instead of describing "
+                        "audio; n_mfcc and the hop are read from the files unless given below")
     p.add_argument("-o", "--output", metavar="DB_DIR", required=True, help="DB folder to write")
     p.add_argument("--json", action="store_true",
                    help="also write one <stem>.json per audio file in the original Demiurge layout")
-    add_mfcc_options(p)
+    add_flags(p, MFCCConfig, title="descriptor settings (stored with the DB)")
     p.set_defaults(func=run_describe)
 
     p = subparsers.add_parser(
@@ -78,19 +109,16 @@ def register(subparsers) -> None:
                    help="predictions folder written by `demiurge predict` (a descriptor DB)")
     p.add_argument("--db", metavar="DB_DIR", required=True,
                    help="descriptor DB whose audio is played (from `demiurge describe`)")
+    p.add_argument("--audio-root", metavar="DIR",
+                   help="the folder the DB's audio is in now, if it moved after `describe` "
+                        "(default: where the DB says)")
     p.add_argument("-o", "--output", metavar="WAV", required=True,
                    help="wav to write; the matched frames go to the .json beside it")
     p.add_argument("--metric", choices=("euclidean", "cosine"), default="euclidean",
                    help="distance between descriptors (default euclidean)")
     p.add_argument("--raw", action="store_true",
                    help="compare raw descriptors (as the original) instead of z-scored ones")
-    p.add_argument("--k", type=int, default=4,
-                   help="choose among the k nearest frames (default 4)")
-    p.add_argument("--avoid-repeats", type=int, default=1, metavar="N",
-                   help="never reuse a frame chosen in the last N steps (default 1, 0 = off)")
-    p.add_argument("--continuity", type=float, default=0.5,
-                   help="0..1: preference for continuing the previous match when it is among "
-                        "the k nearest (its distance is scaled by 1 - continuity; default 0.5)")
+    add_query_options(p)
     p.add_argument("--crossfade", type=int, default=-1, metavar="SAMPLES",
                    help="crossfade between hops in samples, even, at most one hop "
                         "(default -1 = one hop)")
@@ -98,3 +126,33 @@ def register(subparsers) -> None:
                    help="screen candidates with a faiss HNSW index (approximate, for very "
                         "large DBs; needs the faiss extra)")
     p.set_defaults(func=run_render)
+
+    p = subparsers.add_parser(
+        "predict", help="forecast descriptor frames after the end of each input",
+        description="Roll out N future descriptor frames from the end of each input file with a "
+                    "trained predictor; write them as a predictions DB folder plus one JSON per "
+                    "input in the original layout.")
+    p.add_argument("run", metavar="RUN", help="predictor run directory or run id")
+    p.add_argument("--input", required=True, metavar="AUDIO_OR_DB",
+                   help="an audio file, a folder of audio, or a descriptor DB folder")
+    p.add_argument("--length", type=int, required=True, metavar="N", help="frames to forecast")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="predictions folder to write")
+    p.add_argument("--temperature", type=float, default=0.0,
+                   help="noise (std in z units) added to each forecast frame (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the noise (default 0)")
+    p.add_argument("--context-end", type=float, default=None, metavar="SECONDS",
+                   help="end the context at this time of each input (default: at its last "
+                        f"sounding frame, silence being {SILENCE_DB:g} dB below its loudest)")
+    p.set_defaults(func=run_predict)
+
+    p = subparsers.add_parser(
+        "map", help="draw a descriptor DB's frames in 2-D as a PNG",
+        description="Project every frame of DB_DIR (z-scored descriptors) on its first two "
+                    "principal components and draw it coloured by file, with a legend; "
+                    "optionally with the path of the frames a render played over it.")
+    p.add_argument("db", metavar="DB_DIR", help="descriptor DB folder (from `demiurge describe`)")
+    p.add_argument("-o", "--output", metavar="PNG", required=True, help="PNG file to write")
+    p.add_argument("--render", metavar="WAV_OR_JSON", default=None,
+                   help="a wav from `demiurge render` on this DB (or the .json beside it): "
+                        "draw the path of its matched frames")
+    p.set_defaults(func=run_map)

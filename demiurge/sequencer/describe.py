@@ -79,7 +79,9 @@ def describe_folder(audio_dir: str | os.PathLike, db_dir: str | os.PathLike, *,
             bar.set_postfix(frames=frames)
     log(f"describe: {report.summary(used=len(entries))}, {frames} frames of "
         f"{config.n_features} descriptors")
-    db = DescriptorDB.write(db_dir, config=config, entries=entries, skipped=report.skipped)
+    root = Path(audio_dir).resolve()
+    db = DescriptorDB.write(db_dir, config=config, entries=entries, skipped=report.skipped,
+                            audio_root=root if root.is_dir() else root.parent)
     log(f"descriptor DB written to {db_dir}")
     if write_json:
         paths = export_json(db, db_dir)

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Dict
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from demiurge.dsp.config import MFCCConfig
+from demiurge.dsp.config import MFCCConfig, StaleFloorError
 from demiurge.errors import DemiurgeError
-from demiurge.sequencer.predictors import build_predictor
+from demiurge.runs import Checkpoint, Run, load, register_loader
+from demiurge.sequencer.predictors import PredictorConfig
 
 RUN_KIND = "predictor"
 
@@ -123,51 +124,79 @@ class TrainedPredictor:
     """A predictor loaded from a run: the model (eval mode) and everything needed to use it."""
 
     model: nn.Module
+    config: PredictorConfig
     mean: np.ndarray            # float32 [F]
     std: np.ndarray             # float32 [F]
-    window_size: int
-    forecast_size: int
     mfcc_config: MFCCConfig
-    config: Dict[str, Any]      # the run's full config
-    run: Any                    # demiurge.train.run.Run
-    step: int
+    checkpoint: Checkpoint
+
+    @property
+    def name(self) -> str:
+        """Which of the four predictors (``lstm``, ...)."""
+        return self.config.model
+
+    @property
+    def window_size(self) -> int:
+        return self.config.window_size
+
+    @property
+    def forecast_size(self) -> int:
+        return self.config.forecast_size
+
+    @property
+    def step(self) -> int:
+        return self.checkpoint.step
+
+    @property
+    def run(self) -> Optional[Run]:
+        return self.checkpoint.run
 
     def forecaster(self, *, temperature: float = 0.0) -> Forecaster:
         return Forecaster(self.model, torch.from_numpy(self.mean), torch.from_numpy(self.std),
                           self.window_size, self.forecast_size, temperature)
 
 
-def model_from_checkpoint(state: Dict[str, Any]) -> nn.Module:
-    """Rebuild a predictor from a checkpoint written by ``demiurge train predictor``."""
-    spec = state["model_config"]
-    model = build_predictor(spec["model"], n_features=spec["n_features"],
-                            window_size=spec["window_size"], forecast_size=spec["forecast_size"],
-                            **spec["hyperparameters"])
-    model.load_state_dict(state["model"])
-    return model.eval()
+def _spec(state: Dict[str, Any]) -> Tuple[PredictorConfig, int, MFCCConfig]:
+    """(model config, n_features, MFCC settings) of a predictor checkpoint; checkpoints from
+    before the shared training loop kept them in ``model_config``."""
+    if "model_config" in state:
+        old = state["model_config"]
+        config = PredictorConfig(model=old["model"], window_size=old["window_size"],
+                                 forecast_size=old["forecast_size"], **old["hyperparameters"])
+        return config, int(old["n_features"]), MFCCConfig.from_dict(old["mfcc_config"])
+    config = state["config"]
+    return (PredictorConfig.from_dict(config["predictor"]), int(config["n_features"]),
+            MFCCConfig.from_dict(config["mfcc"]))
 
 
-def load_predictor(run_or_dir: str | os.PathLike, *, which: str = "best") -> TrainedPredictor:
-    """Load a trained predictor from a run directory or run id (best checkpoint by default)."""
-    from demiurge.train.run import resolve_run
+def _load(checkpoint: Checkpoint) -> TrainedPredictor:
+    state = checkpoint.state
+    if "stats" not in state or not ("generator" in state or "model" in state):
+        raise DemiurgeError(f"{checkpoint.source}: checkpoint {checkpoint.which!r} is not a "
+                            "predictor checkpoint; train it with `demiurge train predictor`")
+    try:
+        config, n_features, mfcc = _spec(state)
+    except StaleFloorError as exc:
+        raise DemiurgeError(f"{checkpoint.source}: the predictor's training DB {exc}; describe "
+                            "the audio again and train the predictor again on the new DB") from None
+    model = config.build(n_features=n_features)
+    model.load_state_dict(state["generator"] if "generator" in state else state["model"])
+    return TrainedPredictor(model=model.eval(), config=config,
+                            mean=np.asarray(state["stats"]["mean"], np.float32),
+                            std=np.asarray(state["stats"]["std"], np.float32),
+                            mfcc_config=mfcc, checkpoint=checkpoint)
 
-    run = resolve_run(run_or_dir, kind=RUN_KIND)
-    state = run.load_checkpoint(which)
-    if "model_config" not in state or "stats" not in state:
-        raise DemiurgeError(f"{run.path}: checkpoint {which!r} is not a predictor checkpoint; "
-                            "train it with `demiurge train predictor`")
-    spec = state["model_config"]
-    return TrainedPredictor(
-        model=model_from_checkpoint(state),
-        mean=np.asarray(state["stats"]["mean"], np.float32),
-        std=np.asarray(state["stats"]["std"], np.float32),
-        window_size=int(spec["window_size"]), forecast_size=int(spec["forecast_size"]),
-        mfcc_config=MFCCConfig.from_dict(spec["mfcc_config"]),
-        config=run.config, run=run, step=int(state["step"]))
+
+register_loader(RUN_KIND, _load)
 
 
-def load_forecaster(run_or_dir: str | os.PathLike, *, temperature: float = 0.0,
+def load_predictor(ref: str | os.PathLike | Run, *, which: str = "best") -> TrainedPredictor:
+    """A trained predictor from a run directory, run id or checkpoint file (best checkpoint,
+    else the latest, by default)."""
+    return load(ref, kind=RUN_KIND, which=which)
+
+
+def load_forecaster(ref: str | os.PathLike | Run, *, temperature: float = 0.0,
                     which: str = "best") -> Forecaster:
     """A :class:`Forecaster` for the run's best checkpoint (eval mode, context empty)."""
-    return load_predictor(run_or_dir, which=which).forecaster(temperature=temperature).eval()
-
+    return load_predictor(ref, which=which).forecaster(temperature=temperature).eval()

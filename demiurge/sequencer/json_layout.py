@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -183,6 +183,24 @@ def import_json(paths: Sequence[str | os.PathLike], db_dir: str | os.PathLike, *
                                 f"{2 * config.hop_length}, ...; frames must be consecutive hops")
         entries.append((audio_id, feats))
     return DescriptorDB.write(db_dir, config=config, entries=entries, extra=extra)
+
+
+def import_json_folder(json_dir: str | os.PathLike, db_dir: str | os.PathLike, *,
+                       config: Optional[MFCCConfig] = None,
+                       log: Callable[[str], None] = print) -> DescriptorDB:
+    """``describe --from-json``: :func:`import_json` of every ``*.json`` in ``json_dir`` (sorted,
+    not recursive; a DB's own ``db.json`` is left out)."""
+    json_dir = Path(json_dir)
+    if not json_dir.is_dir():
+        raise DemiurgeError(f"{json_dir}: no such folder; give the folder of JSON files")
+    paths = sorted(p for p in json_dir.glob("*.json")
+                   if p.is_file() and p.stem.lower() not in RESERVED_STEMS)
+    if not paths:
+        raise DemiurgeError(f"{json_dir}: no JSON files (*.json) in the original layout here")
+    db = import_json(paths, db_dir, config=config)
+    log(f"descriptor DB of {len(db.files)} file(s), {len(db)} frames, written to {db_dir} from "
+        f"{len(paths)} JSON file(s) in {json_dir}")
+    return db
 
 
 def _infer_hop(sequences) -> Optional[int]:

@@ -71,6 +71,15 @@ class Playback(nn.Module):
         self.register_buffer("offsets", torch.arange(hop_length + crossfade))
         self.register_buffer("previous", torch.full([1], -1, dtype=torch.long))
 
+    @torch.jit.ignore
+    def with_crossfade(self, crossfade: int) -> "Playback":
+        """The same audio and frames with another crossfade (sharing the audio); the new
+        playback continues from this one's previous frame."""
+        new = Playback(self.audio, self.starts + self.hop // 2, hop_length=self.hop,
+                       crossfade=crossfade)
+        new.previous.copy_(self.previous)
+        return new
+
     def _grains(self, starts: Tensor) -> Tensor:
         """``Tensor[N]`` hop starts -> ``Tensor[N x (hop + crossfade)]`` source with lead-in/out."""
         idx = (starts - self.half).unsqueeze(1) + self.offsets
@@ -123,6 +132,16 @@ class Playback(nn.Module):
         return grain
 
 
+def crossfade_samples(ms: float, *, sample_rate: int, hop_length: int) -> int:
+    """The crossfade of ``ms`` milliseconds in samples (rounded to an even number, as
+    :class:`Playback` needs); raises :class:`DemiurgeError` above one hop."""
+    samples = int(round(ms * 1e-3 * sample_rate / 2)) * 2
+    if not 0 <= samples <= hop_length:
+        raise DemiurgeError(f"a crossfade of {ms:g} ms is not between 0 and one hop "
+                            f"({1000 * hop_length / sample_rate:.1f} ms)")
+    return samples
+
+
 def pack_audio(files: List[np.ndarray], *, hop_length: int) -> Tuple[np.ndarray, np.ndarray]:
     """Concatenate files with ``hop_length`` zeros around each: ``(float32[S], int64[n] offsets)``.
 
@@ -143,6 +162,7 @@ def playback_for_db(db, *, crossfade: int = -1) -> Playback:
     DB is missing or no longer matches its frames.
     """
     cfg = db.config
+    db.check_audio()
     files = []
     for i, f in enumerate(db.files):
         audio = load_audio(db.audio_path(i), sample_rate=cfg.sample_rate, allow_silent=True)

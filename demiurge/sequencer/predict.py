@@ -1,7 +1,9 @@
 """``demiurge predict RUN --input AUDIO_OR_DB --length N -o OUT``: forecast descriptors.
 
-For every input file, the trained predictor reads the file's last ``window_size`` descriptor
-frames and rolls out ``N`` future frames (one-step models frame by frame, seq2seq models in
+For every input file, the trained predictor reads ``window_size`` descriptor frames that end
+with the file's last sounding frame (leading and trailing silence trimmed, see
+:mod:`~demiurge.sequencer.context`; ``--context-end SECONDS`` picks another end) and rolls out
+``N`` future frames (one-step models frame by frame, seq2seq models in
 blocks of ``forecast_size``), through the same :class:`~demiurge.sequencer.forecast.Forecaster`
 that the live host and the nn~ export use. The de-normalised forecasts are written as a
 descriptor DB folder (``db.json`` with ``"kind": "predictions"``, readable with
@@ -14,10 +16,9 @@ or a folder, described with the run's MFCC settings by the one descriptor module
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -26,6 +27,7 @@ from demiurge.data.audio import SkipReport, iter_corpus
 from demiurge.dsp.config import MFCCConfig
 from demiurge.dsp.mfcc import Descriptors
 from demiurge.errors import DemiurgeError
+from demiurge.sequencer.context import SILENCE_DB, check_context_end, find_context
 from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.forecast import TrainedPredictor, load_predictor
 
@@ -61,7 +63,8 @@ def forecast_sequences(trained: TrainedPredictor, sequences: List[Tuple[str, np.
                        length: int, temperature: float = 0.0) -> List[np.ndarray]:
     """``length`` frames after the end of each sequence: ``[float32[length x F]]`` (raw units).
 
-    Every sequence must have at least ``window_size`` frames.
+    Every sequence must have at least ``window_size`` frames; its last ``window_size`` frames
+    are the context.
     """
     forecaster = trained.forecaster(temperature=temperature).eval()
     w = trained.window_size
@@ -78,10 +81,14 @@ def forecast_sequences(trained: TrainedPredictor, sequences: List[Tuple[str, np.
 
 def predict(*, run: str | os.PathLike, source: str | os.PathLike, length: int,
             out: str | os.PathLike, temperature: float = 0.0, seed: int = 0,
+            context_end: Optional[float] = None,
             log: Callable[[str], None] = print) -> DescriptorDB:
     """Forecast ``length`` frames after each input of ``source`` with ``run``; write ``out``.
 
-    Returns the predictions DB (one file per usable input, ``length`` frames each).
+    The context of each input ends with its last sounding frame, or at ``context_end``
+    seconds from its start (see :func:`~demiurge.sequencer.context.find_context`); inputs
+    without a usable context are skipped and reported. Returns the predictions DB (one file
+    per usable input, ``length`` frames each).
     """
     from demiurge.sequencer.json_layout import export_json
 
@@ -89,6 +96,7 @@ def predict(*, run: str | os.PathLike, source: str | os.PathLike, length: int,
         raise DemiurgeError(f"--length must be at least 1 frame, not {length}")
     if temperature < 0:
         raise DemiurgeError(f"--temperature must be >= 0, not {temperature}")
+    check_context_end(context_end)
     out = Path(out)
     if (out / "db.json").exists():
         kind = DescriptorDB.open(out).meta.get("kind")
@@ -98,15 +106,18 @@ def predict(*, run: str | os.PathLike, source: str | os.PathLike, length: int,
     trained = load_predictor(run)
     report = SkipReport()
     sequences = read_inputs(source, config=trained.mfcc_config, report=report, log=log)
-    usable = []
+    usable, contexts = [], []
     for path, frames in sequences:
-        if frames.shape[0] < trained.window_size:
-            reason = (f"{frames.shape[0]} descriptor frames, fewer than the predictor's window of "
-                      f"{trained.window_size}; use a longer input")
-            report.skipped.append((path, reason))
-            log(f"skipped {path}: {reason}")
-        else:
-            usable.append((path, frames))
+        try:
+            context = find_context(frames, trained.mfcc_config, window=trained.window_size,
+                                   context_end=context_end)
+        except DemiurgeError as exc:
+            report.skipped.append((path, str(exc)))
+            log(f"skipped {path}: {exc}")
+            continue
+        log(f"{path}: {context.describe(trained.mfcc_config)}")
+        usable.append((path, frames[context.start: context.end + 1]))
+        contexts.append(dict(path=path, **context.to_dict()))
     if not usable:
         detail = f" ({report.skipped[0][0]}: {report.skipped[0][1]})" if report.skipped else ""
         raise DemiurgeError(f"no usable input in {source} to forecast from{detail}")
@@ -117,33 +128,11 @@ def predict(*, run: str | os.PathLike, source: str | os.PathLike, length: int,
         entries=[(path, p) for (path, _), p in zip(usable, predictions)],
         skipped=report.skipped,
         extra={"kind": "predictions", "run": trained.run.id, "run_path": str(trained.run.path.resolve()),
-               "model": trained.config["model"], "checkpoint_step": trained.step,
+               "model": trained.name, "checkpoint_step": trained.step,
                "length": length, "window_size": trained.window_size,
-               "temperature": temperature, "seed": seed})
+               "temperature": temperature, "seed": seed, "silence_db": SILENCE_DB,
+               "context_end_seconds": context_end, "contexts": contexts})
     export_json(db, out)
     log(f"predict: {len(usable)} input(s) forecast {length} frames each "
         f"({report.summary(used=len(usable))}); predictions DB and JSON written to {out}")
     return db
-
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "predict", help="forecast descriptor frames after the end of each input",
-        description="Roll out N future descriptor frames from the end of each input file with a "
-                    "trained predictor; write them as a predictions DB folder plus one JSON per "
-                    "input in the original layout.")
-    p.add_argument("run", metavar="RUN", help="predictor run directory or run id")
-    p.add_argument("--input", required=True, metavar="AUDIO_OR_DB",
-                   help="an audio file, a folder of audio, or a descriptor DB folder")
-    p.add_argument("--length", type=int, required=True, metavar="N", help="frames to forecast")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="predictions folder to write")
-    p.add_argument("--temperature", type=float, default=0.0,
-                   help="noise (std in z units) added to each forecast frame (default 0)")
-    p.add_argument("--seed", type=int, default=0, help="seed for the noise (default 0)")
-    p.set_defaults(func=_main)
-
-
-def _main(args: argparse.Namespace) -> int:
-    predict(run=args.run, source=args.input, length=args.length, out=args.output,
-            temperature=args.temperature, seed=args.seed)
-    return 0

@@ -28,11 +28,13 @@ Differences from the original models (see ``docs/predictors.md``):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Dict, Tuple
 
 import torch
 from torch import Tensor, nn
 
+from demiurge.dsp.config import _Config, _help
 from demiurge.errors import DemiurgeError
 
 ONE_STEP = "one-step"
@@ -181,12 +183,8 @@ class TransformerEncoderPredictor(nn.Module):
                  num_layers: int = 3, dim_pos_encoding: int = 26, nhead: int = 5,
                  dim_feedforward: int = 128, dropout: float = 0.1):
         super().__init__()
-        d_model = n_features + dim_pos_encoding
-        _check_heads(d_model, nhead, n_features, dim_pos_encoding)
-        self.n_features = n_features
-        self.window_size = window_size
-        self.forecast_size = forecast_size
-        self.dim_pos = dim_pos_encoding
+        d_model = _transformer_sizes(self, n_features, window_size, forecast_size,
+                                     dim_pos_encoding, nhead)
         layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, batch_first=True)
         self.encoder = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)
         self.out = _zero_linear(d_model, n_features)
@@ -222,12 +220,8 @@ class TransformerPredictor(Seq2Seq):
                  num_layers: int = 3, dim_pos_encoding: int = 26, nhead: int = 5,
                  dim_feedforward: int = 128, dropout: float = 0.1):
         super().__init__()
-        d_model = n_features + dim_pos_encoding
-        _check_heads(d_model, nhead, n_features, dim_pos_encoding)
-        self.n_features = n_features
-        self.window_size = window_size
-        self.forecast_size = forecast_size
-        self.dim_pos = dim_pos_encoding
+        d_model = _transformer_sizes(self, n_features, window_size, forecast_size,
+                                     dim_pos_encoding, nhead)
         # The encoder is built here only to turn off nested tensors (unused with odd nhead).
         encoder = nn.TransformerEncoder(
             nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, batch_first=True),
@@ -246,12 +240,21 @@ class TransformerPredictor(Seq2Seq):
         return context[:, -1:] + self.out(h)
 
 
-def _check_heads(d_model: int, nhead: int, n_features: int, dim_pos: int) -> None:
+def _transformer_sizes(module: nn.Module, n_features: int, window_size: int, forecast_size: int,
+                       dim_pos: int, nhead: int) -> int:
+    """Set the sizes both Transformer predictors keep; return their width d_model (frames ⊕
+    position codes), checked against ``nhead``."""
+    module.n_features = n_features
+    module.window_size = window_size
+    module.forecast_size = forecast_size
+    module.dim_pos = dim_pos
+    d_model = n_features + dim_pos
     if nhead < 1 or d_model % nhead:
         raise DemiurgeError(
             f"the Transformer width ({n_features} features + {dim_pos} position codes = "
             f"{d_model}) must be divisible by nhead ({nhead}); change --nhead or "
             "--dim-pos-encoding")
+    return d_model
 
 
 MODELS: Dict[str, type] = {
@@ -282,3 +285,34 @@ def build_predictor(name: str, *, n_features: int, window_size: int, forecast_si
     kwargs = {k: hyperparameters[k] for k in HYPERPARAMETERS[name] if k in hyperparameters}
     return MODELS[name](n_features=n_features, window_size=window_size,
                         forecast_size=forecast_size, **kwargs)
+
+
+@dataclass(frozen=True)
+class PredictorConfig(_Config):
+    """Which predictor and its sizes (defaults follow the original CLI). Hyperparameters a
+    model does not take (see :data:`HYPERPARAMETERS`) are ignored by it."""
+
+    model: str = field(default="lstm", metadata=_help("which predictor", choices=tuple(MODELS)))
+    window_size: int = field(default=10, metadata=_help("context frames the model reads"))
+    forecast_size: int = field(default=3, metadata=_help(
+        "frames forecast per step (seq2seq) and in validation"))
+    hidden_size: int = field(default=100, metadata=_help("LSTM hidden units"))
+    num_layers: int = field(default=3, metadata=_help("LSTM / Transformer layers"))
+    dim_pos_encoding: int = field(default=26, metadata=_help("sinusoidal position-code channels"))
+    nhead: int = field(default=5, metadata=_help(
+        "attention heads ((features + dim-pos-encoding) must divide by it)"))
+    dim_feedforward: int = field(default=128, metadata=_help("Transformer feed-forward width"))
+    dropout: float = field(default=0.1, metadata=_help("dropout"))
+
+    def __post_init__(self):
+        if self.model not in MODELS:
+            raise DemiurgeError(f"unknown predictor {self.model!r}; choose one of {', '.join(MODELS)}")
+
+    def hyperparameters(self) -> Dict[str, float]:
+        """The settings this config's model takes, beyond the window and forecast sizes."""
+        return {k: getattr(self, k) for k in HYPERPARAMETERS[self.model]}
+
+    def build(self, *, n_features: int) -> nn.Module:
+        """A fresh predictor of this config for frames of ``n_features``."""
+        return build_predictor(self.model, n_features=n_features, window_size=self.window_size,
+                               forecast_size=self.forecast_size, **self.hyperparameters())

@@ -16,7 +16,9 @@ candidates are re-ranked with distances recomputed in float64; ties go to the lo
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -26,6 +28,73 @@ from demiurge.errors import DemiurgeError
 
 METRICS = ("euclidean", "cosine")
 _UNIT_ROUNDOFF = 2.0 ** -24  # float32
+
+
+@dataclass(frozen=True)
+class QuerySettings:
+    """The k-NN choice, one vocabulary for ``demiurge render`` (``--k``, ``--avoid-repeats``,
+    ``--continuity``, ``--weights``) and ``demiurge-live`` (``/demiurge/k``,
+    ``/demiurge/avoid_repeats``, ``/demiurge/continuity``, ``/demiurge/weights``), with the
+    same defaults, so a forecast rendered offline sounds as it does live.
+
+    The defaults choose among the 4 nearest frames, never replay the frame of the previous
+    step (no stuck loops on steady input) and let the continuation of the previous match win
+    when its distance, halved, beats the nearest: smooth playback of the DB's own phrases.
+    ``weights`` (see :func:`parse_weights`) is empty: every descriptor counts once.
+    """
+
+    k: int = 4
+    avoid_repeats: int = 1
+    continuity: float = 0.5
+    weights: str = ""
+
+
+QUERY_HELP = {
+    "k": "choose among the k nearest DB frames",
+    "avoid_repeats": "never reuse a frame chosen in the last N steps (0 = off)",
+    "continuity": "0..1: preference for continuing the previous match (the next frame of its "
+                  "file) when it is among the k nearest; its distance is scaled by "
+                  "1 - continuity",
+    "weights": "per-descriptor weights NAME=W, comma separated, NAME a descriptor (mfcc0) or "
+               "a range (mfcc13-38); each weight scales its descriptor's axis (0 ignores it, "
+               "2 counts its differences twice); unnamed descriptors keep weight 1",
+}
+
+_WEIGHT_ITEM = re.compile(r"^mfcc(\d+)(?:-(?:mfcc)?(\d+))?$")
+
+
+def parse_weights(spec: str, names: Sequence[str], *, ignore: str = "") -> np.ndarray:
+    """``float64[F]`` weights from ``"mfcc0=0,mfcc13-38=0.5"`` (unnamed descriptors: 1) and
+    ``ignore`` (``"mfcc0,mfcc1-12"``: weight 0); ``""`` or ``"none"``: all 1. Raises :class:`DemiurgeError` for a bad item."""
+    weights = np.ones(len(names))
+    spec = "" if spec.strip().lower() == "none" else spec
+    items = [(item, None) for item in _items(ignore)] + \
+        [tuple(item.split("=", 1)) if "=" in item else (item, "") for item in _items(spec)]
+    for name, value in items:
+        m = _WEIGHT_ITEM.match(name.strip())
+        first = int(m.group(1)) if m else -1
+        last = int(m.group(2)) if m and m.group(2) is not None else first
+        if not m or not 0 <= first <= last < len(names):
+            raise DemiurgeError(f"unknown descriptor {name.strip()!r} in the weights; name "
+                                f"mfcc0 .. mfcc{len(names) - 1} or a range such as mfcc13-38")
+        if value is None:
+            w = 0.0
+        else:
+            try:
+                w = float(value)
+            except ValueError:
+                w = float("nan")
+            if not (np.isfinite(w) and w >= 0):
+                raise DemiurgeError(f"weight {name.strip()}={value} must be a number >= 0 "
+                                    "(write it as NAME=W)")
+        weights[first: last + 1] = w
+    if not weights.any():
+        raise DemiurgeError("every descriptor has weight 0: nothing is left to match on")
+    return weights
+
+
+def _items(spec: str) -> List[str]:
+    return [item for item in re.split(r"[,\s]+", spec.strip()) if item]
 
 
 class NearestFrames(nn.Module):
@@ -43,6 +112,8 @@ class NearestFrames(nn.Module):
         continuity: in ``[0, 1]``; the frame after the previous choice (same file), if it is
             as near as the k-th candidate, competes with its distance scaled by
             ``1 - continuity`` (1: always continue when it is among the k nearest).
+        weights: ``Tensor[F]`` (>= 0) scales each descriptor's axis of the search space after
+            the z-score (0 ignores a descriptor); None: all 1. See :func:`parse_weights`.
 
     Streaming API (``forward``): ``Tensor[Q x F] -> Tensor[Q]`` (int64 DB rows). State: the
     previous choice and the last ``avoid_repeats`` choices; calling ``forward`` on a sequence
@@ -51,9 +122,12 @@ class NearestFrames(nn.Module):
     int64 rows)`` is stateless.
     """
 
+    __jit_ignored_attributes__ = ["source"]
+
     def __init__(self, features: Tensor, next_row: Tensor, *, standardize: bool = True,
                  metric: str = "euclidean", k: int = 1, avoid_repeats: int = 0,
-                 continuity: float = 0.0, block_rows: int = 32768, query_chunk: int = 256):
+                 continuity: float = 0.0, weights: Optional[Tensor] = None,
+                 block_rows: int = 32768, query_chunk: int = 256):
         super().__init__()
         if metric not in METRICS:
             raise DemiurgeError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
@@ -76,6 +150,12 @@ class NearestFrames(nn.Module):
         else:
             mean = torch.zeros(x.shape[1], dtype=torch.float64)
             std = torch.ones(x.shape[1], dtype=torch.float64)
+        w = torch.ones(x.shape[1], dtype=torch.float64) if weights is None else weights.double()
+        if w.shape != (x.shape[1],) or bool((w < 0).any()) or not bool((w > 0).any()):
+            raise DemiurgeError(f"need {x.shape[1]} weights >= 0, not all 0")
+        # Kept (not scripted) to rebuild the search space with other weights.
+        self.source = features
+        self.standardize = standardize
         self.cosine = metric == "cosine"
         self.metric = metric
         self.k = k
@@ -85,8 +165,9 @@ class NearestFrames(nn.Module):
         self.query_chunk = query_chunk
         self.n_features = int(features.shape[1])
         self.register_buffer("mean", mean)
-        self.register_buffer("inv_std", 1.0 / std)
-        points = self._space((x - mean) / std).float()
+        self.register_buffer("weights", w)
+        self.register_buffer("inv_std", w / std)  # z-score, then the weights: one scale
+        points = self._space((x - mean) * self.inv_std).float()
         sq = points.double().square().sum(1)
         # Columns [x, |x|^2] (feature-major: blocks of frames are contiguous per feature): a
         # query row [-2 q, 1] scores a block of frames with one matrix product.
@@ -103,6 +184,15 @@ class NearestFrames(nn.Module):
         self.register_buffer("previous", torch.full([1], -1, dtype=torch.long))
         self.register_buffer("recent", torch.full([max(avoid_repeats, 1)], -1, dtype=torch.long))
 
+    @torch.jit.ignore
+    def with_weights(self, weights: Tensor) -> "NearestFrames":
+        """The same DB and choice settings with other weights (a new search space; the
+        choice state starts afresh)."""
+        return NearestFrames(self.source, self.next_row, standardize=self.standardize,
+                             metric=self.metric, k=self.k, avoid_repeats=self.avoid_repeats,
+                             continuity=self.continuity, weights=weights,
+                             block_rows=self.block_rows, query_chunk=self.query_chunk)
+
     # ------------------------------------------------------------------ search space
     def _space(self, x: Tensor) -> Tensor:
         if self.cosine:
@@ -111,7 +201,8 @@ class NearestFrames(nn.Module):
 
     @torch.jit.export
     def transform(self, queries: Tensor) -> Tensor:
-        """``Tensor[Q x F]`` raw descriptors -> ``Tensor[Q x F]`` float32 in search space."""
+        """``Tensor[Q x F]`` raw descriptors -> ``Tensor[Q x F]`` float32 in search space
+        (z-scored, weighted)."""
         q = (queries.double() - self.mean) * self.inv_std
         return self._space(q).float()
 
@@ -296,12 +387,15 @@ def next_rows(file_index: np.ndarray) -> np.ndarray:
     return np.where(same, nxt, -1)
 
 
-def index_db(db, *, metric: str = "euclidean", standardize: bool = True, k: int = 1,
-             avoid_repeats: int = 0, continuity: float = 0.0) -> NearestFrames:
-    """A :class:`NearestFrames` over a :class:`~demiurge.sequencer.db.DescriptorDB`."""
+def index_db(db, *, settings: QuerySettings = QuerySettings(), metric: str = "euclidean",
+             standardize: bool = True, ignore: str = "") -> NearestFrames:
+    """A :class:`NearestFrames` over a :class:`~demiurge.sequencer.db.DescriptorDB`, choosing
+    by ``settings`` (its weights, and ``ignore``, parsed against the DB's descriptor names)."""
+    weights = parse_weights(settings.weights, db.config.feature_names, ignore=ignore)
     return NearestFrames(torch.from_numpy(np.array(db.features, dtype=np.float32)),
                          torch.from_numpy(next_rows(db.file_index)), standardize=standardize,
-                         metric=metric, k=k, avoid_repeats=avoid_repeats, continuity=continuity)
+                         metric=metric, k=settings.k, avoid_repeats=settings.avoid_repeats,
+                         continuity=settings.continuity, weights=torch.from_numpy(weights))
 
 
 class FaissSearch:

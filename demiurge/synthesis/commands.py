@@ -15,7 +15,8 @@ def register(subparsers) -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per file (default 10)")
     parser.add_argument("--seed", type=int, help="seed of the first file (file i uses seed+i); random if unset")
     parser.add_argument("--no-normalize", action="store_true",
-                        help="keep the vocoder's level instead of normalising each file's peak to 0.95")
+                        help="keep the vocoder's level (clipped at +-1) instead of normalising each "
+                             "file's peak to 0.95; DC is removed either way (20 Hz high-pass)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("-o", "--out", required=True, help="output folder (new or empty)")
     parser.set_defaults(func=_cli)

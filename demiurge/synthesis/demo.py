@@ -3,7 +3,8 @@ corpus in a few CPU minutes, then a handful of generated files (the RAW GENERATE
 
 The models (300 steps each, about a minute and a half of one CPU core in all) are far too
 small and short-trained for good sound; they show the whole chain working. Training uses
-one CPU thread (robust on a machine shared with other jobs).
+one CPU thread (robust on a machine shared with other jobs), and each run has its offline
+wandb run, as every training run does.
 Re-running reuses finished runs and an existing generated folder.
 """
 
@@ -14,8 +15,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from demiurge.dsp import MelConfig
+from demiurge.errors import DemiurgeError
+from demiurge.runs import Run
 from demiurge.synthesis.generate import MANIFEST, generate
-from demiurge.train.run import Run
 from demiurge.train.unagan import UNAGANTrainer
 from demiurge.train.vocoder import VocoderTrainer
 
@@ -28,17 +30,21 @@ TINY_UNAGAN = {"unagan": {"channels": 64, "d_channels": 32, "d_channels_2d": 4}}
 
 
 def _train(trainer_cls, out: Path, steps: int, log: Callable[[str], None], **kwargs) -> None:
-    if (out / "manifest.json").exists():
+    try:
         run = Run.open(out)
-        done = run.manifest["checkpoints"].get("latest", {}).get("step", 0)
-        if done >= steps:
-            log(f"reusing {run.kind} run {run.id} in {out} ({done} steps)")
-            return
-        trainer_cls(out=out, resume=True, max_steps=steps, eval_every=steps, use_wandb=False, threads=1,
-                    export=False, log=log).fit()
+    except DemiurgeError:
+        run = None
+    if run is None:
+        trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, threads=1,
+                    export=False, log=log, **kwargs).fit()
         return
-    trainer_cls(out=out, max_steps=steps, eval_every=steps // 3, use_wandb=False, threads=1,
-                export=False, log=log, **kwargs).fit()
+    latest = run.checkpoint_entry("latest")
+    done = latest["step"] if latest else 0
+    if done >= steps:
+        log(f"reusing {run.kind} run {run.id} in {out} ({done} steps)")
+        return
+    trainer_cls(out=out, resume=True, max_steps=steps, eval_every=steps, threads=1,
+                export=False, log=log).fit()
 
 
 def run_synthesis_demo(corpus_dir: str | os.PathLike, out_dir: str | os.PathLike, *,

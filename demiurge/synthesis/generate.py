@@ -2,7 +2,8 @@
 
 For each file: z ~ N(0, 1) of ``ceil(frames / 16)`` vectors from the file's seed, UNAGAN makes
 a z-scored mel, its statistics de-normalise it, the vocoder turns it into audio, cut to the
-requested duration and (by default) peak-normalised. The wavs land in one folder with
+requested duration, freed of DC by a gentle high-pass (:data:`DC_CUTOFF_HZ`) and (by default)
+peak-normalised; no written sample lies beyond +-1. The wavs land in one folder with
 ``generated.json`` beside them (runs, mel settings, and each file's seed, so any file can be
 generated again); the folder is directly usable by ``demiurge describe``.
 """
@@ -26,6 +27,21 @@ from demiurge.progress import progress_bar
 
 MANIFEST = "generated.json"
 PEAK = 0.95
+DC_CUTOFF_HZ = 20.0  # -3 dB point of the DC-removing high-pass (2nd-order Butterworth, run
+#                      forward and backward: zero phase, -6 dB at 20 Hz, < 0.1 dB above 60 Hz)
+
+
+def remove_dc(audio: np.ndarray, *, sample_rate: int) -> np.ndarray:
+    """``float32[T] -> float32[T]``: the mean removed, a zero-phase Butterworth high-pass at
+    :data:`DC_CUTOFF_HZ` (which also removes slow drift), and the mean of what is left. Briefly trained vocoders put much
+    of their output in DC; a peak normalisation would otherwise scale the offset, not the sound."""
+    from scipy.signal import butter, sosfiltfilt
+
+    centred = np.asarray(audio, np.float64) - float(np.mean(audio))
+    sos = butter(2, DC_CUTOFF_HZ, btype="highpass", fs=sample_rate, output="sos")
+    padlen = min(3 * (2 * len(sos) + 1), centred.shape[0] - 1)
+    filtered = sosfiltfilt(sos, centred, padlen=max(padlen, 0))
+    return (filtered - filtered.mean()).astype(np.float32)
 
 
 def generate(*, unagan: str | os.PathLike, vocoder: str | os.PathLike, n: int, duration: float,
@@ -45,8 +61,9 @@ def generate(*, unagan: str | os.PathLike, vocoder: str | os.PathLike, n: int, d
                                 for p in out_dir.iterdir()):
         raise DemiurgeError(f"{out_dir} already holds audio or a generation manifest; "
                             "choose an empty or new folder")
-    g, mel_u, _, card_u = load_unagan(unagan)
-    v, mel_v, _, card_v = load_vocoder(vocoder)
+    trained_u, trained_v = load_unagan(unagan), load_vocoder(vocoder)
+    g, mel_u, card_u = trained_u.generator, trained_u.mel, trained_u.card
+    v, mel_v, card_v = trained_v.generator, trained_v.mel, trained_v.card
     mel_u.check_compatible(mel_v, what=f"UNAGAN run {card_u.get('run_id') or unagan}",
                            other_what=f"vocoder run {card_v.get('run_id') or vocoder}")
     dev = torch.device(device)
@@ -62,7 +79,7 @@ def generate(*, unagan: str | os.PathLike, vocoder: str | os.PathLike, n: int, d
         "unagan": {k: card_u.get(k) for k in ("run_id", "source", "checkpoint", "step")},
         "vocoder": {k: card_v.get(k) for k in ("run_id", "source", "checkpoint", "step", "arch")},
         "mel": mel_u.to_dict(), "sample_rate": sr, "duration": duration, "seed": seed,
-        "normalize_peak": PEAK if normalize else None, "files": [],
+        "dc_highpass_hz": DC_CUTOFF_HZ, "normalize_peak": PEAK if normalize else None, "files": [],
     }
     paths = []
     for i in progress_bar(range(n), desc="generate", unit="file"):
@@ -74,14 +91,16 @@ def generate(*, unagan: str | os.PathLike, vocoder: str | os.PathLike, n: int, d
         if not np.all(np.isfinite(audio)):
             raise DemiurgeError(f"the models produced non-finite audio for seed {file_seed}; "
                                 "retrain or pick other checkpoints")
+        dc = float(np.mean(audio))
+        audio = remove_dc(audio, sample_rate=sr)
         peak = float(np.max(np.abs(audio)))
         if normalize and peak > 0:
-            audio = audio * (PEAK / peak)
-        audio = np.clip(audio, -1.0, 1.0)
+            audio = audio * np.float32(PEAK / peak)
+        audio = np.clip(audio, -1.0, 1.0)  # only with --no-normalize can a sample exceed 1
         name = f"gen_{i:04d}_seed{file_seed}.wav"
         paths.append(write_audio(out_dir / name, audio, sample_rate=sr))
         manifest["files"].append({"file": name, "seed": file_seed, "samples": samples, "z_frames": z_frames,
-                                  "peak_before_normalisation": peak})
+                                  "dc_removed": dc, "peak_before_normalisation": peak})
         write_json(out_dir / MANIFEST, manifest)
     log(f"generated {n} file(s) of {duration:g} s in {out_dir} (seeds {seed}..{seed + n - 1}; "
         f"manifest {MANIFEST})")

@@ -83,3 +83,15 @@ def _destroy() -> None:
 
     if td.is_initialized():
         td.destroy_process_group()
+
+
+def any_rank(flag: bool, dist: Dist, device: torch.device) -> bool:
+    """True on every rank when ``flag`` is true on any (one decision for all, e.g. a time
+    budget measured by each rank's own clock)."""
+    if not dist.enabled:
+        return flag
+    import torch.distributed as td
+
+    value = torch.tensor([1.0 if flag else 0.0], device=device)
+    td.all_reduce(value, op=td.ReduceOp.MAX)
+    return bool(value.item() > 0)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
-from demiurge.train.run import Run
+from demiurge.runs import Run
 
 
 class RunLogger:

@@ -1,51 +1,91 @@
-"""The one training loop of the generative models: run directory (new or ``--resume``), data,
-DDP, progress bar, logging, evaluation and checkpoints. A model plugs in as a
-:class:`Trainer` subclass that builds its networks and does one optimisation step."""
+"""The one training loop of every trainable model (vocoders, UNAGAN, descriptor predictors):
+run directory (new, ``--config FILE`` or ``--resume``), data, DDP, progress bar, logging,
+evaluation, checkpoints, a time budget and the nn~ export at the end. A model plugs in as a
+:class:`Trainer` subclass that makes its configuration, builds its data and networks and does
+one optimisation step.
+
+Configuration: ``make_config(base)`` lays the options that were given explicitly over
+``base``: the stored config of the run being resumed, a config given back with ``--config``,
+or nothing (the defaults). A resume may change only the schedule (:data:`SCHEDULE`) and where
+the data lives; any other given option that differs from the stored run is refused.
+"""
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 import torch
 
+from demiurge.config_flags import apply, flag_name
+from demiurge.dsp.config import MelConfig, _Config, _help
 from demiurge.errors import DemiurgeError
+from demiurge.fileio import write_json
 from demiurge.progress import progress_bar
+from demiurge.runs import MANIFEST, Run, absolute
 from demiurge.train import distributed
 from demiurge.train.corpus import AudioCorpus
 from demiurge.train.device import pick_device
 from demiurge.train.logging import RunLogger
-from demiurge.train.run import MANIFEST, Run
 
 
-def parse_overrides(items: Sequence[str], sections: Mapping[str, str]) -> Dict[str, Dict[str, Any]]:
-    """``["g.channels=32", ...]`` -> ``{"generator": {"channels": 32}}`` (values read as JSON,
-    else kept as text); ``sections`` maps each prefix to its config section."""
-    out: Dict[str, Dict[str, Any]] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        prefix, dot, name = key.partition(".")
-        if not sep or not dot or prefix not in sections:
-            raise DemiurgeError(f"--set {item!r}: write PREFIX.NAME=VALUE with PREFIX one of "
-                                f"{', '.join(f'{p} ({s})' for p, s in sections.items())}")
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = value
-        out.setdefault(sections[prefix], {})[name] = parsed
-    return out
+@dataclass(frozen=True)
+class TrainConfig(_Config):
+    """The loop's settings, stored in every run's ``config["train"]`` (beside the model's own
+    training settings). Each trainer has its own defaults (``Trainer.defaults``)."""
+
+    max_steps: int = field(default=1000, metadata=_help(
+        "total optimisation steps to reach (--resume --max-steps N trains up to step N)"))
+    eval_every: int = field(default=100, metadata=_help(
+        "evaluate, log samples and checkpoint every N steps"))
+    max_minutes: float = field(default=0.0, metadata=_help(
+        "stop cleanly after M minutes of training in this session, keeping the best and latest "
+        "checkpoints (0 = no limit)"))
+    batch_size: int = field(default=16, metadata=_help("examples per mini-batch"))
+    lr: Optional[float] = field(default=None, metadata=_help("learning rate ('none' = the model's)"))
+    seed: int = field(default=0, metadata=_help("seed for the split, initialisation and batches"))
+    val_fraction: float = field(default=0.1, metadata=_help(
+        "fraction of the training files held out for validation"))
+    device: str = field(default="auto", metadata=_help("auto (cuda if present), cpu, cuda, cuda:N"))
+    threads: int = field(default=1, metadata=_help(
+        "CPU threads for torch while training (0 = torch's default, one per core; 1 suits small "
+        "models and machines busy with other jobs)"))
+
+    def __post_init__(self):
+        for name in ("max_steps", "eval_every", "batch_size"):
+            if getattr(self, name) < 1:
+                raise DemiurgeError(f"{flag_name('', name)} must be at least 1, not {getattr(self, name)}")
+        if self.threads < 0:
+            raise DemiurgeError(f"--threads must be 0 (torch's default) or more, not {self.threads}")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise DemiurgeError(f"--val-fraction must be between 0 and 1, not {self.val_fraction}")
+        if not self.max_minutes >= 0:
+            raise DemiurgeError(f"--max-minutes must be 0 (no limit) or a positive number of minutes, "
+                                f"not {self.max_minutes}")
+
+    @classmethod
+    def of(cls, train: Mapping[str, Any]) -> "TrainConfig":
+        """The loop's settings within a run's ``config["train"]``."""
+        names = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in train.items() if k in names})
 
 
-def apply_overrides(config_cls, base, changes: Optional[Mapping[str, Any]]):
-    """``base`` (a config dataclass) with ``changes`` applied; unknown names are refused."""
-    if not changes:
-        return base
-    return config_cls.from_dict(dict(base.to_dict(), **changes))
+# Settings a resume may change; they are stored back so the next resume continues with them.
+SCHEDULE = ("max_steps", "eval_every", "max_minutes", "device", "threads")
+# Where the training material lives (absolute paths); a resume may point them elsewhere.
+LOCATIONS = ("audio", "db")
+TRAIN_FIELDS = tuple(TrainConfig.__dataclass_fields__)
+
+
+def jsonable(config: Dict[str, Any]) -> Dict[str, Any]:
+    """``config`` as it reads back from ``config.json`` (tuples become lists)."""
+    return json.loads(json.dumps(config))
 
 
 def save_mel_png(path: Path, panels: List[Tuple[str, np.ndarray]]) -> Path:
@@ -72,66 +112,73 @@ def save_mel_png(path: Path, panels: List[Tuple[str, np.ndarray]]) -> Path:
     return path
 
 
-def add_common_arguments(parser: argparse.ArgumentParser, *, max_steps: int, eval_every: int,
-                         batch_size: int) -> None:
-    parser.add_argument("--audio", help="folder of training recordings (RECORDED AUDIO DB); "
-                                        "taken from the run when resuming")
-    parser.add_argument("-o", "--out", required=True, help="run directory to create (or to resume)")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out (its "
-                        "stored config; counters continue from its latest checkpoint)")
-    parser.add_argument("--max-steps", type=int, default=max_steps,
-                        help=f"stop after this many optimisation steps in all (default {max_steps})")
-    parser.add_argument("--eval-every", type=int, default=eval_every,
-                        help=f"evaluate, log samples and checkpoint every N steps (default {eval_every})")
-    parser.add_argument("--batch-size", type=int, default=batch_size)
-    parser.add_argument("--lr", type=float, help="learning rate (default: the paper's)")
-    parser.add_argument("--device", default="auto", help="auto (cuda if present), cpu, cuda, cuda:N")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=0,
-                        help="CPU threads for torch (default 0: torch's default, one per core); 1 is "
-                             "much faster on a machine whose cores are busy with other jobs")
-    parser.add_argument("--mel-padding", choices=("causal", "center"), default="causal",
-                        help="mel framing: causal (streams; default) or the original's centred frames")
-    parser.add_argument("--no-wandb", action="store_true", help="log to metrics.jsonl only")
-    parser.add_argument("--no-export", dest="export", action="store_false",
-                        help="do not export the best checkpoint for nn~ into RUN/export/ at the end")
-    parser.add_argument("--set", action="append", default=[], metavar="PREFIX.NAME=VALUE",
-                        help="override one model setting, e.g. g.channels=64 (repeatable)")
+def audio_parts(given: Mapping[str, Any], base: Mapping[str, Any]
+                ) -> Tuple[Dict[str, Dict[str, Any]], MelConfig, Dict[str, Any]]:
+    """What an audio model's ``make_config`` starts from: (``overrides`` by config section,
+    with a given ``mel`` config folded in; the mel config; the stored ``train`` section with
+    the given ``audio`` folder, made absolute)."""
+    overrides = dict(given.get("overrides") or {})
+    if "mel" in given:
+        overrides["mel"] = dict(given["mel"].to_dict(), **overrides.get("mel", {}))
+    mel = apply(MelConfig.from_dict(base["mel"]) if "mel" in base else MelConfig(), overrides.get("mel"))
+    train = dict(base.get("train", {}))
+    if "audio" in given:
+        train["audio"] = str(absolute(given["audio"]))
+    if "audio" not in train:
+        raise DemiurgeError("give the training recordings with --audio DIR")
+    return overrides, mel, train
+
+
+def audio_corpus(config: Dict[str, Any], *, min_samples: int, log: Callable[[str], None]) -> AudioCorpus:
+    """The training recordings of an audio model's config (``config["train"]["audio"]``)."""
+    train = config["train"]
+    return AudioCorpus(train["audio"], sample_rate=config["mel"]["sample_rate"], min_samples=min_samples,
+                       val_fraction=train["val_fraction"], log=log)
 
 
 class Trainer:
-    """Subclasses set ``kind``/``project`` and implement the hooks below; :meth:`fit` runs."""
+    """Subclasses set ``kind``, ``project``, ``defaults`` and ``options`` and implement the
+    hooks below; :meth:`fit` runs.
+
+    Keyword options (each ``None`` or absent = not given): the fields of :class:`TrainConfig`
+    and the trainer's own ``options``. ``config`` is a stored run config to start from (what
+    ``--config FILE`` gives); ``resume`` continues the run in ``out``.
+    """
 
     kind = ""
     project = ""
+    defaults = TrainConfig()
+    options: Tuple[str, ...] = ()
+    prefixes: Mapping[str, str] = {}        # config section -> flag prefix (--mel-n-fft)
+    set_prefixes: Mapping[str, str] = {}    # config section -> --set prefix (--set g.channels=)
 
-    def __init__(self, *, out: str | os.PathLike, resume: bool = False, device: str = "auto",
-                 max_steps: int, eval_every: int, use_wandb: bool = True,
-                 audio: Optional[str | os.PathLike] = None, threads: int = 0,
+    def __init__(self, *, out: str | os.PathLike, resume: bool = False,
+                 config: Optional[Mapping[str, Any]] = None, use_wandb: bool = True,
                  export: bool = True, export_vocoder: Optional[str | os.PathLike] = None,
-                 log: Callable[[str], None] = print):
-        self.out = Path(out)
+                 progress: bool = True, log: Callable[[str], None] = print, **options: Any):
+        unknown = sorted(set(options) - set(TRAIN_FIELDS) - set(self.options))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unknown options {unknown}")
+        given = {k: v for k, v in options.items() if v is not None}
+        self.given_train = {k: v for k, v in given.items() if k in TRAIN_FIELDS}
+        self.given = {k: v for k, v in given.items() if k not in TRAIN_FIELDS}
+        self.out = absolute(out)
+        self.resume = resume
+        self.base = dict(config) if config is not None else None
+        self.use_wandb = use_wandb
         self.export = export
         self.export_vocoder = export_vocoder
-        self.audio = audio
-        self.threads = threads
-        self.resume = resume
-        self.device_name = device
-        self.max_steps = max_steps
-        self.eval_every = max(1, eval_every)
-        self.use_wandb = use_wandb
+        self.progress = progress
         self.log = log
 
     # ------------------------------------------------------------------ hooks
-    def new_config(self) -> Dict[str, Any]:
-        """The full configuration of a new run (model, mel, training settings)."""
+    def make_config(self, base: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        """The full configuration: the given options laid over ``base`` (or the defaults)."""
         raise NotImplementedError
 
-    def min_samples(self, config: Dict[str, Any]) -> int:
-        raise NotImplementedError
-
-    def build(self, config: Dict[str, Any], corpus: AudioCorpus, state: Optional[Dict[str, Any]]) -> None:
-        """Make networks and optimisers (from ``state`` when resuming)."""
+    def build(self, config: Dict[str, Any], state: Optional[Dict[str, Any]], run: Optional[Run]) -> None:
+        """Load the data and make networks and optimisers (from ``state`` when resuming;
+        ``run`` is the run being resumed). Sets ``self.steps_per_epoch``."""
         raise NotImplementedError
 
     def train_step(self, step: int, generator: torch.Generator) -> Dict[str, float]:
@@ -142,7 +189,8 @@ class Trainer:
         raise NotImplementedError
 
     def state(self) -> Dict[str, Any]:
-        """Everything needed to continue training (and the generator for inference)."""
+        """Everything needed to continue training, with ``generator`` (the weights used
+        after training) and ``stats``."""
         raise NotImplementedError
 
     def on_epoch(self, epoch: int) -> None:
@@ -152,96 +200,158 @@ class Trainer:
         """Normalisation statistics written to ``stats.json`` in the run (JSON-able)."""
         raise NotImplementedError
 
+    def on_run(self, run: Run, *, new: bool) -> None:
+        """The run directory is ready (rank 0): a new one gets ``stats.json``."""
+        if new:
+            write_json(run.path / "stats.json", self.statistics())
+            run.record_file("stats", "stats.json", "normalisation statistics of the training data "
+                            "(per-feature mean and std); also in every checkpoint")
+
+    def finish(self, run: Run, logger: RunLogger) -> None:
+        """After the last step (rank 0): a final report, if the model has one."""
+
+    # ------------------------------------------------------------------ configuration
+    def train_section(self, base: Optional[Mapping[str, Any]], **model_defaults: Any) -> Dict[str, Any]:
+        """``config["train"]``: the trainer's defaults, ``model_defaults``, then ``base``, then
+        the given loop options (validated as a :class:`TrainConfig`)."""
+        train = dict(self.defaults.to_dict(), **model_defaults)
+        train.update(base or {})
+        train.update(self.given_train)
+        TrainConfig.of(train)
+        return train
+
+    def setting(self, section: Optional[str], name: str, value: Any = None) -> str:
+        """How a stored setting is typed on the command line (for messages): ``--hidden-size
+        8``, ``--mel-n-fft 2048``, ``--set g.channels=64``; without ``value`` only the flag."""
+        if section in self.set_prefixes:
+            said = f"--set {self.set_prefixes[section]}.{name}"
+            return said if value is None else f"{said}={json.dumps(value)}"
+        prefix = "" if section in (None, "train") else self.prefixes.get(section, section)
+        said = flag_name(prefix, name)
+        return said if value is None else f"{said} {value}"
+
+    def refuse_changes(self, stored: Dict[str, Any], config: Dict[str, Any]) -> None:
+        """On resume: refuse given options that would change the stored run."""
+        for key, old in stored.items():
+            new = config.get(key)
+            if isinstance(old, dict) and isinstance(new, dict):
+                pairs = [(key, k, v, new.get(k)) for k, v in old.items()]
+            else:
+                pairs = [(None, key, old, new)]
+            for section, name, was, now in pairs:
+                if section == "train" and name in SCHEDULE + LOCATIONS:
+                    continue
+                if was != now:
+                    raise DemiurgeError(
+                        f"the run was trained with {self.setting(section, name, was)}, not "
+                        f"{self.setting(section, name, now)}; resume without "
+                        f"{self.setting(section, name)}, or start a new run in another folder")
+
+    def check_resumable(self, run: Run, stored: Dict[str, Any]) -> None:
+        """Refuse a stored run this version cannot continue (one line saying what to do)."""
+        if not isinstance(stored.get("train"), dict):
+            raise DemiurgeError(f"{run.path} was trained by an older demiurge whose {self.kind} runs "
+                                "cannot be resumed (they still load for predict, generate and "
+                                "export); start a new run, e.g. with --config "
+                                f"{run.path}")
+
     # ------------------------------------------------------------------ loop
     def fit(self) -> Path:
-        """Train up to ``max_steps``; returns the run directory. With ``threads`` > 0, torch
-        uses that many CPU threads meanwhile (its setting is restored afterwards)."""
+        """Train up to ``max_steps`` (or ``max_minutes``); returns the run directory. Torch
+        uses ``threads`` CPU threads meanwhile (its setting is restored afterwards)."""
         previous_threads = torch.get_num_threads()
-        if self.threads > 0:
-            torch.set_num_threads(self.threads)
         try:
             return self._fit()
         finally:
             torch.set_num_threads(previous_threads)
 
+    def _configure(self) -> Tuple[Dict[str, Any], Optional[Run], Optional[Dict[str, Any]]]:
+        """(config, the run being resumed, its latest checkpoint state)."""
+        if not self.resume:
+            if (self.out / MANIFEST).exists():
+                raise DemiurgeError(f"{self.out} already holds a run; pass --resume to continue it "
+                                    "or choose another output folder")
+            return jsonable(self.make_config(self.base)), None, None
+        run = Run.create(self.out, kind=self.kind, config={}, resume=True)
+        stored = run.config
+        self.check_resumable(run, stored)
+        config = jsonable(self.make_config(stored))
+        self.refuse_changes(stored, config)
+        state = run.load_checkpoint("latest") if run.has_checkpoint("latest") else None
+        return config, run, state
+
     def _fit(self) -> Path:
-        device = pick_device(self.device_name)
+        config, resumed, state = self._configure()
+        schedule = TrainConfig.of(config["train"])
+        if schedule.threads > 0:
+            torch.set_num_threads(schedule.threads)
+        device = pick_device(schedule.device)
         dist = distributed.setup(device)
         if dist.enabled and device.type == "cuda":
             device = torch.device("cuda", dist.local_rank)
             torch.cuda.set_device(device)
-        self.device, self.dist = device, dist
+        self.device, self.dist, self.config = device, dist, config
+        self.log_main = self.log if dist.main else (lambda _msg: None)
         logger = None
         try:
-            state = None
-            if self.resume:
-                run = Run.create(self.out, kind=self.kind, config={}, resume=True)
-                config = run.config
-                if self.audio is not None:
-                    config["train"]["audio"] = str(self.audio)
-                if run.has_checkpoint("latest"):
-                    state = run.load_checkpoint("latest")
-            else:
-                if (self.out / MANIFEST).exists():
-                    raise DemiurgeError(f"{self.out} already holds a run; pass --resume to continue it "
-                                        "or choose another output folder")
-                config = self.new_config()
-            train = config["train"]
-            corpus = AudioCorpus(train["audio"], sample_rate=config["mel"]["sample_rate"],
-                                 min_samples=self.min_samples(config), val_fraction=train["val_fraction"],
-                                 log=self.log if dist.main else (lambda _msg: None))
-            torch.manual_seed(train["seed"])
-            self.config = config
-            self.build(config, corpus, state)
+            torch.manual_seed(schedule.seed)
+            self.build(config, state, resumed)
             run = None
             if dist.main:
-                run = Run.create(self.out, kind=self.kind, config=config, resume=self.resume)
-                if not self.resume:
-                    from demiurge.fileio import write_json
-
-                    write_json(run.path / "stats.json", self.statistics())
-                    run.record_file("stats", "stats.json", "per-bin mean and std of the training "
-                                    "log-mels (z-score normalisation); also in every checkpoint")
+                if resumed is None:
+                    run = Run.create(self.out, kind=self.kind, config=config)
+                else:
+                    run = resumed
+                    if run.config != config:
+                        run.write_config(config)
+                self.on_run(run, new=resumed is None)
                 logger = RunLogger(run, project=self.project, config=config, use_wandb=self.use_wandb)
                 self.run_id = run.id
             distributed.barrier(dist)
             if run is None:
                 self.run_id = Run.open(self.out).id
-            return self._loop(run, logger, corpus, state)
+            return self._loop(run, logger, schedule, state)
         finally:
             if logger is not None:
                 logger.close()
 
-    def _loop(self, run: Optional[Run], logger: Optional[RunLogger], corpus: AudioCorpus,
+    def _loop(self, run: Optional[Run], logger: Optional[RunLogger], schedule: TrainConfig,
               state: Optional[Dict[str, Any]]) -> Path:
         dist = self.dist
-        train = self.config["train"]
         step = int(state["step"]) if state else 0
-        steps_per_epoch = max(1, corpus.train_samples // (train["batch_size"] * train["segment_samples"]))
-        epoch = step // steps_per_epoch
-        best = None
-        if run is not None and run.has_checkpoint("best"):
-            best = run.manifest["checkpoints"]["best"]["metric"]
-        if step >= self.max_steps:
-            self.log(f"{self.out} is already trained for {step} steps; raise --max-steps to continue")
+        spe = max(1, int(self.steps_per_epoch))
+        epoch = step // spe
+        best_entry = run.checkpoint_entry("best") if run is not None else None
+        best = best_entry["metric"] if best_entry else None
+        if step >= schedule.max_steps:
+            self.log_main(f"{self.out} is already trained for {step} steps; raise --max-steps to continue")
             return self.out
-        data_rng = torch.Generator().manual_seed(train["seed"] * 1_000_003 + dist.rank * 7919 + step)
-        bar = progress_bar(total=self.max_steps, initial=step, disable=not dist.main,
+        if state is not None:
+            self.log_main(f"resuming run {self.run_id} at step {step}, epoch {epoch}")
+        data_rng = torch.Generator().manual_seed(schedule.seed * 1_000_003 + dist.rank * 7919 + step)
+        bar = progress_bar(total=schedule.max_steps, initial=step, disable=not (dist.main and self.progress),
                            desc=f"train {self.kind}", unit="step")
-        losses: Dict[str, float] = {}
+        started = time.monotonic()
+        deadline = started + 60.0 * schedule.max_minutes if schedule.max_minutes else None
+        first_step = step
         try:
-            while step < self.max_steps:
+            while step < schedule.max_steps:
                 losses = self.train_step(step, data_rng)
                 step += 1
-                if step // steps_per_epoch != epoch:
-                    epoch = step // steps_per_epoch
+                if step // spe != epoch:
+                    epoch = step // spe
                     self.on_epoch(epoch)
+                out_of_time = deadline is not None and distributed.any_rank(
+                    time.monotonic() >= deadline, dist, self.device)
                 bar.update(1)
-                bar.set_postfix({k: f"{v:.3f}" for k, v in list(losses.items())[:4]}, refresh=False)
+                postfix = {k: f"{v:.3f}" for k, v in list(losses.items())[:4]}
+                if deadline is not None:
+                    postfix["left"] = _clock(deadline - time.monotonic())
+                bar.set_postfix(postfix, refresh=False)
                 if not all(math.isfinite(v) for v in losses.values()):
                     raise DemiurgeError(f"training diverged at step {step} ({losses}); lower --lr or "
-                                        "check the training audio")
-                evaluate = step % self.eval_every == 0 or step == self.max_steps
+                                        "check the training data")
+                evaluate = step % schedule.eval_every == 0 or step == schedule.max_steps or out_of_time
                 if logger is not None and (step % 10 == 0 or evaluate):
                     logger.log(dict(losses, epoch=epoch), step=step)
                 if evaluate:
@@ -253,16 +363,24 @@ class Trainer:
                         run.save_checkpoint(self._checkpoint_state(), step=step, epoch=epoch, metric=metric,
                                             best=is_best)
                     distributed.barrier(dist)
+                if out_of_time:
+                    self.log_main(f"\ntime budget of {schedule.max_minutes:g} min reached at step {step}: "
+                                  "best and latest checkpoints kept; continue with --resume")
+                    break
         except KeyboardInterrupt:
             if run is not None and step > 0:
                 run.save_checkpoint(self._checkpoint_state(), step=step, epoch=epoch)
-                self.log(f"\ninterrupted: latest checkpoint (step {step}) saved in {run.path}; "
+                self.log(f"\ninterrupted at step {step}: latest checkpoint saved in {run.path}; "
                          "continue with --resume")
             raise
         finally:
             bar.close()
         if run is not None:
-            self.log(f"{self.kind} run {run.id}: {step} steps, best metric {best:.4f}; saved in {run.path}")
+            elapsed = time.monotonic() - started
+            done = step - first_step
+            self.log(f"{self.kind} run {run.id}: {step} steps ({done} in {elapsed:.1f} s, "
+                     f"{done / max(elapsed, 1e-9):.1f} steps/s), best metric {best:.4f}; saved in {run.path}")
+            self.finish(run, logger)
             if self.export:
                 from demiurge.plugin.from_runs import export_finished_run
 
@@ -271,3 +389,8 @@ class Trainer:
 
     def _checkpoint_state(self) -> Dict[str, Any]:
         return dict(self.state(), kind=self.kind, config=self.config, run_id=self.run_id)
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"

@@ -1,12 +1,16 @@
 """``demiurge train predictor``: train one of the four descriptor predictors on a descriptor DB.
 
-Data: every file of the DB is cut into sliding windows of ``window_size + forecast_size``
+Data: every file of the DB, without its leading and trailing silence (the rule of
+:mod:`demiurge.sequencer.context`: forecasts start from sounding frames, so the model learns
+from them), is cut into sliding windows of ``window_size + forecast_size``
 frames (stride 1). Whole files are held out for validation (``--val-fraction``, chosen with
 the seed), so validation measures forecasts of material the model never saw. Features are
 z-scored with the mean and standard deviation of the training files' frames; the statistics
-are stored with the run (``stats.npz`` and inside every checkpoint).
+are stored with the run (``stats.json`` and inside every checkpoint).
 
-Training: shuffled mini-batches of windows, Adam, MSE on z-scored frames. One-step models
+Training runs on the one loop of every model (:class:`demiurge.train.loop.Trainer`): the
+same flags, resume, checkpoints, time budget and export. Shuffled mini-batches of windows,
+Adam, MSE on z-scored frames. One-step models
 (``lstm``, ``transformer-encoder``) learn next-frame prediction at every position of the
 window (teacher forcing); seq2seq models learn the ``forecast_size`` frames after the first
 ``window_size``.
@@ -22,11 +26,8 @@ baselines.
 
 from __future__ import annotations
 
-import argparse
 import math
-import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -34,35 +35,18 @@ import torch
 from torch import Tensor, nn
 
 from demiurge.errors import DemiurgeError
-from demiurge.fileio import atomic_path, read_json, write_json
-from demiurge.progress import progress_bar
+from demiurge.fileio import read_json, write_json
+from demiurge.runs import Run, absolute
+from demiurge.sequencer.context import trim_silence
 from demiurge.sequencer.db import DescriptorDB
-from demiurge.sequencer.forecast import RUN_KIND, model_from_checkpoint
-from demiurge.sequencer.predictors import HYPERPARAMETERS, MODELS, ONE_STEP, build_predictor
-from demiurge.train.device import pick_device
-from demiurge.train.logging import RunLogger
-from demiurge.train.run import Run
+from demiurge.sequencer.forecast import RUN_KIND, load_predictor
+from demiurge.sequencer.predictors import ONE_STEP, PredictorConfig
+from demiurge.train.loop import Trainer, TrainConfig
 
-WANDB_PROJECT = "descriptor_model"
 MAX_VAL_WINDOWS = 4096  # held-out windows evaluated (evenly spaced) when there are more
-
-# Every option that defines the model or the data, declared once: (default, type, help).
 # Defaults follow the original CLI except lr and batch size (see docs/predictors.md).
-SETTINGS: Dict[str, Tuple[Any, type, str]] = {
-    "model": ("lstm", str, "which predictor"),
-    "window_size": (10, int, "context frames the model reads"),
-    "forecast_size": (3, int, "frames forecast per step (seq2seq) and in validation"),
-    "hidden_size": (100, int, "LSTM hidden units"),
-    "num_layers": (3, int, "LSTM / Transformer layers"),
-    "dim_pos_encoding": (26, int, "sinusoidal position-code channels"),
-    "nhead": (5, int, "attention heads ((features + dim-pos-encoding) must divide by it)"),
-    "dim_feedforward": (128, int, "Transformer feed-forward width"),
-    "dropout": (0.1, float, "dropout"),
-    "lr": (1e-3, float, "Adam learning rate"),
-    "batch_size": (64, int, "windows per mini-batch"),
-    "seed": (1234, int, "seed for the split, initialisation and batch order"),
-    "val_fraction": (0.2, float, "fraction of the DB's files held out for validation"),
-}
+PREDICTOR_TRAINING = TrainConfig(max_steps=2000, eval_every=200, batch_size=64, lr=1e-3, seed=1234,
+                                 val_fraction=0.2)
 
 
 # ---------------------------------------------------------------------------- data
@@ -160,232 +144,145 @@ def forecast_mse(model: Optional[nn.Module], data: Windows, indices: Tensor, *, 
 
 
 # ---------------------------------------------------------------------------- training
-def resolve_settings(given: Dict[str, Any], *, stored: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    """Fill unset options from the stored config (resume) or the defaults; on resume refuse
-    options that would change the model or data."""
-    values = {}
-    for name, (default, _, _) in SETTINGS.items():
-        value = given.get(name)
-        if stored is not None:
-            old = stored[name]
-            if value is not None and value != old:
-                flag = "--" + name.replace("_", "-")
-                raise DemiurgeError(f"the run was trained with {flag} {old}, not {value}; resume "
-                                    f"without {flag}, or start a new run in another folder")
-            value = old
-        values[name] = default if value is None else value
-    return values
+class PredictorTrainer(Trainer):
+    """Options: ``db`` (descriptor DB folder) and the fields of
+    :class:`~demiurge.sequencer.predictors.PredictorConfig`, with the loop's options."""
+
+    kind = RUN_KIND
+    project = "descriptor_model"
+    defaults = PREDICTOR_TRAINING
+    options = ("db",) + tuple(PredictorConfig.__dataclass_fields__)
+    prefixes = {"predictor": ""}
+
+    def make_config(self, base: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        base = base or {}
+        given = dict(self.given)
+        db_path = given.pop("db", None)
+        db_path = str(absolute(db_path)) if db_path is not None else base.get("db")
+        if db_path is None:
+            raise DemiurgeError("--db is required: the descriptor DB to train on "
+                                "(make one with `demiurge describe AUDIO_DIR -o DB_DIR`)")
+        db = DescriptorDB.open(db_path)
+        model = PredictorConfig.from_dict(dict(base.get("predictor", {}), **given))
+        return {"model": "predictor", "predictor": model.to_dict(), "n_features": db.n_features,
+                "mfcc": db.config.to_dict(), "db": db_path, "train": self.train_section(base.get("train"))}
+
+    def build(self, config, state, run) -> None:
+        train, dev = config["train"], self.device
+        self.model_config = c = PredictorConfig.from_dict(config["predictor"])
+        db = DescriptorDB.open(config["db"])
+        length = c.window_size + c.forecast_size
+        sequences = [(p, trim_silence(x, db.config)) for p, x in db.sequences()]
+        usable = [(p, x) for p, x in sequences if x.shape[0] >= length]
+        for p, x in sequences:
+            if x.shape[0] < length:
+                self.log_main(f"skipped {p}: {x.shape[0]} frames, fewer than window + forecast ({length})")
+        if run is None:
+            train_idx, val_idx = split_files(len(usable), val_fraction=train["val_fraction"], seed=train["seed"])
+            self.split = {"train": [usable[i][0] for i in train_idx], "val": [usable[i][0] for i in val_idx]}
+        else:
+            self.split = read_json(run.file("split"))
+        by_path = dict(usable)
+        missing = [p for p in self.split["train"] + self.split["val"] if p not in by_path]
+        if missing:
+            raise DemiurgeError(f"{config['db']} no longer holds {missing[0]} (and {len(missing) - 1} more) "
+                                "that this run was trained on; start a new run")
+        train_seqs = [by_path[p] for p in self.split["train"]]
+        val_seqs = [by_path[p] for p in self.split["val"]]
+        self.mean, self.std = zscore_stats(train_seqs)
+        self.train = Windows(train_seqs, length=length, mean=self.mean, std=self.std)
+        self.val = Windows(val_seqs, length=length, mean=self.mean, std=self.std)
+        self.val_indices = self.val.evenly(MAX_VAL_WINDOWS)
+        self.files = {"train_files": len(train_seqs), "val_files": len(val_seqs),
+                      "train_windows": len(self.train), "val_windows": len(self.val_indices)}
+        self.log_main(f"{c.model}: {len(self.train)} training windows from {len(train_seqs)} files, "
+                      f"{len(self.val_indices)} held-out windows from {len(val_seqs)} files "
+                      f"(window {c.window_size} + forecast {c.forecast_size} frames)")
+
+        self.model = c.build(n_features=config["n_features"]).to(dev)
+        self.optimiser = torch.optim.Adam(self.model.parameters(), lr=train["lr"])
+        self.order = torch.Generator().manual_seed(train["seed"])
+        self.position = 0
+        if state is not None:
+            self.model.load_state_dict(state["generator"])
+            self.optimiser.load_state_dict(state["optimiser"])
+            self.order.set_state(state["order_state"])
+            self.position = state["position"]
+        self.epoch_state = self.order.get_state()
+        self.perm = torch.randperm(len(self.train), generator=self.order)
+        self.steps_per_epoch = math.ceil(len(self.train) / train["batch_size"])
+        self.model.train()
+
+    def on_run(self, run: Run, *, new: bool) -> None:
+        super().on_run(run, new=new)
+        if new:
+            write_json(run.record_file("split", "split.json", "training and held-out files"), self.split)
+        run.update(model=self.model_config.model, data=self.files)
+
+    def train_step(self, step: int, generator: torch.Generator) -> Dict[str, float]:
+        batch_size = self.config["train"]["batch_size"]
+        if self.position >= len(self.perm):   # a new epoch: a new order of the windows
+            self.position = 0
+            self.epoch_state = self.order.get_state()
+            self.perm = torch.randperm(len(self.train), generator=self.order)
+        batch = self.train.batch(self.perm[self.position:self.position + batch_size]).to(self.device)
+        loss = training_loss(self.model, batch, self.model_config.window_size)
+        self.optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.optimiser.step()
+        self.position += batch_size
+        return {"loss": loss.item()}
+
+    def evaluate(self, step, run, logger) -> Tuple[float, Dict[str, float]]:
+        errors = forecast_mse(self.model, self.val, self.val_indices,
+                              window_size=self.model_config.window_size, device=self.device)
+        return errors["model"], {"val/mse": errors["model"]}
+
+    def statistics(self) -> Dict[str, Any]:
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    def state(self) -> Dict[str, Any]:
+        return {"generator": self.model.state_dict(), "optimiser": self.optimiser.state_dict(),
+                "order_state": self.epoch_state, "position": self.position, "stats": self.statistics()}
+
+    def finish(self, run: Run, logger) -> None:
+        """The final report on the held-out windows, with the best checkpoint."""
+        c = self.model_config
+        best = load_predictor(run, which="best")
+        errors = forecast_mse(best.model.to(self.device), self.val, self.val_indices,
+                              window_size=c.window_size, device=self.device)
+        evaluation = {
+            "windows": len(self.val_indices), "files": self.files["val_files"],
+            "forecast_frames": c.forecast_size, "step": best.step, "model_mse": errors["model"],
+            "persistence_mse": errors["persistence"], "mean_mse": errors["mean"],
+            "beats_persistence": errors["model"] < errors["persistence"],
+            "beats_mean": errors["model"] < errors["mean"],
+        }
+        write_json(run.record_file("evaluation", "evaluation.json",
+                                   "held-out forecast MSE (z-scored) of the best checkpoint and the "
+                                   "persistence and mean baselines"), evaluation)
+        run.update(evaluation=evaluation,
+                   baselines={"persistence": errors["persistence"], "mean": errors["mean"]})
+        logger.log({"eval/model_mse": errors["model"], "eval/persistence_mse": errors["persistence"],
+                    "eval/mean_mse": errors["mean"]}, step=int(run.checkpoint_entry("latest")["step"]))
+        self.log(report(evaluation, model=c.model))
 
 
-def train_predictor(*, out: str | Path, db: Optional[str | Path] = None, resume: bool = False,
-                    max_steps: Optional[int] = None, val_every: Optional[int] = None,
-                    device: Optional[str] = None, threads: Optional[int] = 1,
-                    log: Callable[[str], None] = print, progress: bool = True,
-                    export: bool = True, **options: Any) -> Run:
+def train_predictor(*, out: str | Path, resume: bool = False, config: Optional[Dict[str, Any]] = None,
+                    log: Callable[[str], None] = print, progress: bool = True, export: bool = True,
+                    use_wandb: bool = True, **options: Any) -> Run:
     """Train (or, with ``resume``, continue) a predictor run in ``out``; return the run.
 
-    ``options`` are the :data:`SETTINGS` (``model``, ``window_size``, ...); unset ones take the
-    defaults, or on resume the stored values. ``max_steps`` is the total step count to reach
-    (default 2000); ``val_every`` (default 200) and ``device`` (default ``auto``) may change
-    on resume, and default to the stored values then. ``threads`` sets torch's CPU threads
-    while training (1 by default: these small models train fastest on one thread; ``None``
-    keeps torch's setting). With ``export`` the best checkpoint is exported for nn~ into
+    ``options`` are ``db``, the fields of :class:`PredictorConfig` (``model``,
+    ``window_size``, ...) and of :class:`TrainConfig` (``max_steps``, ``eval_every``,
+    ``max_minutes``, ``device``, ``threads``, ...); unset ones take the defaults, or on resume
+    the stored values. With ``export`` the best checkpoint is exported for nn~ into
     ``<run>/export/`` at the end.
     """
-    previous_threads = torch.get_num_threads()
-    if threads is not None:
-        if threads < 1:
-            raise DemiurgeError(f"--threads must be at least 1, not {threads}")
-        torch.set_num_threads(threads)
-    try:
-        run = _train(out=out, db=db, resume=resume, max_steps=max_steps, val_every=val_every,
-                     device=device, log=log, progress=progress, options=options)
-        if export:
-            from demiurge.plugin.from_runs import export_finished_run
-
-            export_finished_run(run, log=log)
-        return run
-    finally:
-        torch.set_num_threads(previous_threads)
-
-
-def _train(*, out, db, resume, max_steps, val_every, device, log, progress,
-           options: Dict[str, Any]) -> Run:
-    unknown = set(options) - set(SETTINGS)
-    if unknown:
-        raise TypeError(f"unknown options {sorted(unknown)}")
-    out = Path(out)
-    stored = None
-    if resume:
-        run = Run.create(out, kind=RUN_KIND, config={}, resume=True)
-        stored = run.config
-        if db is not None and Path(db).resolve() != Path(stored["db"]):
-            raise DemiurgeError(f"the run was trained on {stored['db']}, not {db}; resume without "
-                                "--db or start a new run")
-        db = stored["db"]
-    elif db is None:
-        raise DemiurgeError("--db is required: the descriptor DB to train on "
-                            "(make one with `demiurge describe AUDIO_DIR -o DB_DIR`)")
-    s = SimpleNamespace(**resolve_settings(options, stored=stored))
-    previous = stored or {}
-    max_steps = max_steps if max_steps is not None else previous.get("max_steps", 2000)
-    val_every = val_every if val_every is not None else previous.get("val_every", 200)
-    device = device if device is not None else previous.get("device", "auto")
-    if s.model not in MODELS:
-        raise DemiurgeError(f"unknown predictor {s.model!r}; choose one of {', '.join(MODELS)}")
-    if max_steps < 1 or val_every < 1 or s.batch_size < 1:
-        raise DemiurgeError("--max-steps, --val-every and --batch-size must be at least 1")
-    dev = pick_device(device)
-
-    # ---- data
-    descriptors = DescriptorDB.open(db)
-    length = s.window_size + s.forecast_size
-    sequences = list(descriptors.sequences())
-    usable = [(p, x) for p, x in sequences if x.shape[0] >= length]
-    for p, x in sequences:
-        if x.shape[0] < length:
-            log(f"skipped {p}: {x.shape[0]} frames, fewer than window + forecast ({length})")
-    if stored is None:
-        train_idx, val_idx = split_files(len(usable), val_fraction=s.val_fraction, seed=s.seed)
-        split = {"train": [usable[i][0] for i in train_idx], "val": [usable[i][0] for i in val_idx]}
-    else:
-        split = read_json(run.file("split"))
-    by_path = dict(usable)
-    missing = [p for p in split["train"] + split["val"] if p not in by_path]
-    if missing:
-        raise DemiurgeError(f"{db} no longer holds {missing[0]} (and {len(missing) - 1} more) "
-                            "that this run was trained on; start a new run")
-    train_seqs = [by_path[p] for p in split["train"]]
-    val_seqs = [by_path[p] for p in split["val"]]
-    mean, std = zscore_stats(train_seqs)
-    train = Windows(train_seqs, length=length, mean=mean, std=std)
-    val = Windows(val_seqs, length=length, mean=mean, std=std)
-    val_indices = val.evenly(MAX_VAL_WINDOWS)
-
-    # ---- run directory
-    hyper = {k: getattr(s, k) for k in HYPERPARAMETERS[s.model]}
-    model_config = {"model": s.model, "n_features": descriptors.n_features,
-                    "window_size": s.window_size, "forecast_size": s.forecast_size,
-                    "hyperparameters": hyper, "mfcc_config": descriptors.config.to_dict()}
-    config = dict(vars(s), db=str(Path(db).resolve()), n_features=descriptors.n_features,
-                  mfcc_config=descriptors.config.to_dict(), max_steps=max_steps,
-                  val_every=val_every, device=device)
-    if stored is None:
-        run = Run.create(out, kind=RUN_KIND, config=config)
-        write_json(run.record_file("split", "split.json", "training and held-out files"), split)
-        with atomic_path(run.record_file("stats", "stats.npz",
-                                         "z-score statistics of the training frames (mean, std)")) as tmp:
-            with open(tmp, "wb") as f:
-                np.savez(f, mean=mean, std=std)
-    else:
-        write_json(run.path / run.manifest["config"], dict(stored, max_steps=max_steps,
-                                                           val_every=val_every, device=device))
-    baselines = forecast_mse(None, val, val_indices, window_size=s.window_size, device=dev)
-    run.update(model=s.model, data={"train_files": len(train_seqs), "val_files": len(val_seqs),
-                                    "train_windows": len(train), "val_windows": len(val_indices)})
-    log(f"{s.model}: {len(train)} training windows from {len(train_seqs)} files, "
-        f"{len(val_indices)} held-out windows from {len(val_seqs)} files "
-        f"(window {s.window_size} + forecast {s.forecast_size} frames)")
-
-    # ---- model and optimiser
-    torch.manual_seed(s.seed)
-    model = build_predictor(s.model, n_features=descriptors.n_features,
-                            window_size=s.window_size, forecast_size=s.forecast_size, **hyper).to(dev)
-    optimiser = torch.optim.Adam(model.parameters(), lr=s.lr)
-    order = torch.Generator().manual_seed(s.seed)
-    step = epoch = position = 0
-    best = math.inf
-    if stored is not None:
-        state = run.load_checkpoint("latest")
-        model.load_state_dict(state["model"])
-        optimiser.load_state_dict(state["optimiser"])
-        order.set_state(state["order_state"])
-        step, epoch, position, best = state["step"], state["epoch"], state["position"], state["best"]
-        log(f"resuming run {run.id} at step {step}, epoch {epoch}")
-    stats = {"mean": mean.tolist(), "std": std.tolist()}
-
-    def checkpoint(val_mse: Optional[float]) -> None:
-        nonlocal best
-        is_best = val_mse is not None and val_mse < best
-        if is_best:
-            best = val_mse
-        run.save_checkpoint({"model": model.state_dict(), "optimiser": optimiser.state_dict(),
-                             "model_config": model_config, "stats": stats,
-                             "order_state": epoch_state, "position": position, "best": best},
-                            step=step, epoch=epoch, metric=val_mse, best=is_best)
-
-    logger = RunLogger(run, project=WANDB_PROJECT, config=run.config)
-    bar = progress_bar(total=max_steps, initial=step, desc=f"train {s.model}", unit="step",
-                       disable=not progress)
-    model.train()
-    epoch_state = order.get_state()
-    perm = torch.randperm(len(train), generator=order)
-    started, steps_done, running = time.perf_counter(), 0, None
-    if step >= max_steps:
-        log(f"the run is already at step {step} (--max-steps {max_steps}); evaluating only")
-    try:
-        while step < max_steps:
-            if position >= len(perm):
-                epoch += 1
-                position = 0
-                epoch_state = order.get_state()
-                perm = torch.randperm(len(train), generator=order)
-            batch = train.batch(perm[position:position + s.batch_size]).to(dev)
-            loss = training_loss(model, batch, s.window_size)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            position += s.batch_size
-            step += 1
-            steps_done += 1
-            value = loss.item()
-            running = value if running is None else 0.95 * running + 0.05 * value
-            bar.update(1)
-            bar.set_postfix(loss=f"{running:.4f}", best_val=f"{best:.4f}" if best < math.inf else "-")
-            if step % 50 == 0:
-                logger.log({"train/loss": value, "epoch": epoch}, step=step)
-            if step % val_every == 0 or step == max_steps:
-                errors = forecast_mse(model, val, val_indices, window_size=s.window_size, device=dev)
-                logger.log({"val/mse": errors["model"]}, step=step)
-                checkpoint(errors["model"])
-    except KeyboardInterrupt:
-        bar.close()
-        checkpoint(None)
-        logger.close()
-        log(f"interrupted at step {step}: latest checkpoint saved in {run.path}; "
-            "continue with --resume")
-        raise
-    finally:
-        bar.close()
-    elapsed = time.perf_counter() - started
-    if steps_done:
-        log(f"{steps_done} steps in {elapsed:.1f} s ({steps_done / elapsed:.1f} steps/s)")
-
-    # ---- final report on held-out windows, with the best checkpoint
-    if not run.has_checkpoint("best"):
-        logger.close()
-        raise DemiurgeError(f"{run.path} has no checkpoint yet; raise --max-steps")
-    best_state = run.load_checkpoint("best")
-    best_model = model_from_checkpoint(best_state).to(dev)
-    errors = forecast_mse(best_model, val, val_indices, window_size=s.window_size, device=dev)
-    evaluation = {
-        "windows": len(val_indices), "files": len(val_seqs), "forecast_frames": s.forecast_size,
-        "step": best_state["step"], "model_mse": errors["model"],
-        "persistence_mse": errors["persistence"], "mean_mse": errors["mean"],
-        "beats_persistence": errors["model"] < errors["persistence"],
-        "beats_mean": errors["model"] < errors["mean"],
-    }
-    write_json(run.record_file("evaluation", "evaluation.json",
-                               "held-out forecast MSE (z-scored) of the best checkpoint and the "
-                               "persistence and mean baselines"), evaluation)
-    run.update(evaluation=evaluation, baselines=baselines)
-    logger.log({"eval/model_mse": errors["model"], "eval/persistence_mse": errors["persistence"],
-                "eval/mean_mse": errors["mean"]}, step=step)
-    logger.close()
-    log(report(evaluation, model=s.model))
-    log(f"run {run.id} in {run.path} (best checkpoint: {run.path / 'checkpoints/best.pt'})")
-    return run
+    PredictorTrainer(out=out, resume=resume, config=config, log=log, progress=progress,
+                     export=export, use_wandb=use_wandb, **options).fit()
+    return Run.open(out)
 
 
 def report(evaluation: Dict[str, Any], *, model: str) -> str:
@@ -399,41 +296,3 @@ def report(evaluation: Dict[str, Any], *, model: str) -> str:
              f"  {'mean baseline':<28} {e['mean_mse']:.4f}"
              f"   model/mean = {e['model_mse'] / max(e['mean_mse'], 1e-12):.3f}"]
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------- CLI
-def register(train_subparsers) -> None:
-    p = train_subparsers.add_parser(
-        "predictor", help="train a descriptor predictor on a descriptor DB",
-        description="Train one of the four descriptor predictors (lstm, lstm-encdec, "
-                    "transformer-encoder, transformer) on a descriptor DB. Whole files are held "
-                    "out for validation; the end report compares the model with the persistence "
-                    "and mean baselines on them.")
-    p.add_argument("--db", help="descriptor DB folder (from `demiurge describe`); "
-                                "optional with --resume")
-    p.add_argument("-o", "--out", required=True, help="run directory to create (or resume)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the run in --out (its step and epoch counters go on)")
-    p.add_argument("--max-steps", type=int, help="total training steps to reach "
-                   "(default: 2000; on --resume the stored value)")
-    p.add_argument("--val-every", type=int, help="validate and checkpoint every N steps "
-                   "(default: 200; on --resume the stored value)")
-    p.add_argument("--device", help="auto, cpu or cuda (default: auto; on --resume the stored value)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="CPU threads for torch (default: %(default)s: these small models train "
-                        "fastest on one thread, and it leaves the other cores free)")
-    for name, (default, kind, text) in SETTINGS.items():
-        flag = "--" + name.replace("_", "-")
-        extra = {"choices": list(MODELS)} if name == "model" else {}
-        p.add_argument(flag, type=kind, default=None, help=f"{text} (default: {default})", **extra)
-    p.add_argument("--no-export", dest="export", action="store_false",
-                   help="do not export the best checkpoint for nn~ into RUN/export/ at the end")
-    p.set_defaults(func=_main)
-
-
-def _main(args: argparse.Namespace) -> int:
-    options = {name: getattr(args, name) for name in SETTINGS}
-    train_predictor(out=args.out, db=args.db, resume=args.resume, max_steps=args.max_steps,
-                    val_every=args.val_every, device=args.device, threads=args.threads,
-                    export=args.export, **options)
-    return 0

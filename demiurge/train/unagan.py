@@ -21,9 +21,10 @@ from torch import Tensor, nn
 from demiurge.dsp import LogMel, MelConfig
 from demiurge.errors import DemiurgeError
 from demiurge.models.unagan import MelAutoencoder, MelEncoder, UNAGANConfig, UNAGANGenerator
+from demiurge.config_flags import apply
 from demiurge.train import distributed
-from demiurge.train.corpus import AudioCorpus, file_mels, mel_statistics
-from demiurge.train.loop import Trainer, add_common_arguments, apply_overrides, parse_overrides, save_mel_png
+from demiurge.train.corpus import file_mels, mel_statistics
+from demiurge.train.loop import Trainer, TrainConfig, audio_corpus, audio_parts, save_mel_png
 
 
 class CycleGenerator(nn.Module):
@@ -55,45 +56,42 @@ def random_segments(mels: List[Tensor], weights: Tensor, batch: int, frames: int
 
 
 class UNAGANTrainer(Trainer):
+    """Options: ``audio`` (folder of recordings), ``segment_frames``, ``original_layers``,
+    ``mel`` (a :class:`MelConfig`) and ``overrides`` (``{"unagan"|"mel": {name: value}}``), with
+    the loop's options (:class:`TrainConfig`)."""
+
     kind = "unagan"
     project = "demiurge-unagan"
+    defaults = TrainConfig(max_steps=100_000, eval_every=1000, batch_size=5, seed=0, val_fraction=0.1)
+    options = ("audio", "segment_frames", "original_layers", "mel", "overrides")
+    prefixes = {"mel": "mel"}
+    set_prefixes = {"unagan": "u"}
 
-    def __init__(self, *, audio=None, mel: MelConfig = MelConfig(), batch_size: int = 5,
-                 segment_frames: int = 512, lr: Optional[float] = None, seed: int = 0,
-                 val_fraction: float = 0.1, original_layers: bool = False,
-                 overrides: Optional[Dict[str, Dict[str, Any]]] = None, **kwargs):
-        super().__init__(audio=audio, **kwargs)
-        self.mel_config = mel
-        self.batch_size = batch_size
-        self.segment_frames = segment_frames
-        self.lr = lr
-        self.seed = seed
-        self.val_fraction = val_fraction
-        self.original_layers = original_layers
-        self.overrides = overrides or {}
-
-    def new_config(self) -> Dict[str, Any]:
-        if self.audio is None:
-            raise DemiurgeError("give the training recordings with --audio DIR")
-        cfg = UNAGANConfig(causal=not self.original_layers)
-        cfg = apply_overrides(UNAGANConfig, cfg, self.overrides.get("unagan"))
-        if self.segment_frames % cfg.frames_per_z:
-            raise DemiurgeError(f"--segment-frames ({self.segment_frames}) must be a multiple of "
+    def make_config(self, base: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        given, base = self.given, base or {}
+        overrides, mel, stored = audio_parts(given, base)
+        cfg = UNAGANConfig.from_dict(base["unagan"]) if "unagan" in base else UNAGANConfig()
+        if given.get("original_layers"):
+            cfg = cfg.replace(causal=False)
+        cfg = apply(cfg, overrides.get("unagan"))
+        if "segment_frames" in given:
+            stored["segment_frames"] = given["segment_frames"]
+        train = self.train_section(stored, segment_frames=512, betas=(0.5, 0.999), gamma=1.0, lambda_k=0.01,
+                                   k0=0.0, lambda_cycle=1.0, grad_clip=3.0, validation_segments=4)
+        if train["lr"] is None:
+            train["lr"] = 1e-4
+        if train["segment_frames"] % cfg.frames_per_z:
+            raise DemiurgeError(f"--segment-frames ({train['segment_frames']}) must be a multiple of "
                                 f"{cfg.frames_per_z} (mel frames per z vector)")
-        training = dict(audio=str(self.audio), batch_size=self.batch_size, segment_frames=self.segment_frames,
-                        segment_samples=self.segment_frames * self.mel_config.hop_length,
-                        lr=self.lr if self.lr is not None else 1e-4, betas=(0.5, 0.999), gamma=1.0,
-                        lambda_k=0.01, k0=0.0, lambda_cycle=1.0, grad_clip=3.0, seed=self.seed,
-                        val_fraction=self.val_fraction, validation_segments=4)
-        return {"model": "unagan", "unagan": cfg.to_dict(), "mel": self.mel_config.to_dict(), "train": training}
+        train["segment_samples"] = train["segment_frames"] * mel.hop_length
+        return {"model": "unagan", "unagan": cfg.to_dict(), "mel": mel.to_dict(), "train": train}
 
-    def min_samples(self, config: Dict[str, Any]) -> int:
-        return 16 * config["mel"]["hop_length"]
-
-    def build(self, config, corpus: AudioCorpus, state) -> None:
+    def build(self, config, state, run) -> None:
         train = config["train"]
         device = self.device
         self.mel_config = mel_config = MelConfig.from_dict(config["mel"])
+        corpus = audio_corpus(config, min_samples=16 * mel_config.hop_length, log=self.log_main)
+        self.steps_per_epoch = corpus.train_samples // (train["batch_size"] * train["segment_samples"])
         cfg = UNAGANConfig.from_dict(config["unagan"])
         logmel = LogMel(mel_config)
         train_mels = file_mels(corpus.train, logmel)
@@ -198,32 +196,3 @@ class UNAGANTrainer(Trainer):
                 "discriminator": distributed.unwrap(self.discriminator).state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "k": self.k,
                 "stats": self.statistics()}
-
-
-def register(train_subparsers) -> None:
-    parser = train_subparsers.add_parser(
-        "unagan", help="train UNAGAN, the unconditional mel generator",
-        description="Train UNAGAN (BEGAN + cycle regularisation) on a folder of recordings; "
-                    "pair it with a vocoder trained on the same mel settings to generate audio.")
-    add_common_arguments(parser, max_steps=100_000, eval_every=1000, batch_size=5)
-    parser.add_argument("--segment-frames", type=int, default=512,
-                        help="training segment in mel frames (a multiple of 16; 512 = 3 s)")
-    parser.add_argument("--original-layers", action="store_true",
-                        help="the original non-causal layers (bidirectional GRU, centred convs, "
-                             "group norm over time); such a model runs offline only")
-    parser.add_argument("--vocoder", metavar="RUN",
-                        help="vocoder run to bundle when exporting for nn~ at the end (UNAGAN "
-                             "makes mels; without a vocoder the export is skipped with a hint)")
-    parser.set_defaults(func=_cli)
-
-
-def _cli(args) -> int:
-    overrides = parse_overrides(args.set, {"u": "unagan"})
-    trainer = UNAGANTrainer(
-        audio=args.audio, out=args.out, resume=args.resume, device=args.device, max_steps=args.max_steps,
-        eval_every=args.eval_every, use_wandb=not args.no_wandb, threads=args.threads,
-        export=args.export, export_vocoder=args.vocoder, mel=MelConfig(padding=args.mel_padding),
-        batch_size=args.batch_size, segment_frames=args.segment_frames, lr=args.lr, seed=args.seed,
-        original_layers=args.original_layers, overrides=overrides)
-    trainer.fit()
-    return 0

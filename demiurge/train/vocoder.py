@@ -25,12 +25,14 @@ from torch.nn import functional as F
 
 from demiurge.data.audio import write_audio
 from demiurge.dsp import LogMel, MelConfig
+from demiurge.config_flags import apply
 from demiurge.dsp.stft_distance import mr_stft_distance
+from demiurge.errors import DemiurgeError
 from demiurge.models import DEFAULT_VOCODER, VOCODER_ARCHS, build_vocoder, vocoder_family
 from demiurge.models.discriminators import DiscriminatorConfig, Scores, VocoderDiscriminator
 from demiurge.train import distributed
-from demiurge.train.corpus import AudioCorpus, file_mels, mel_statistics
-from demiurge.train.loop import Trainer, add_common_arguments, apply_overrides, parse_overrides, save_mel_png
+from demiurge.train.corpus import file_mels, mel_statistics
+from demiurge.train.loop import Trainer, TrainConfig, audio_corpus, audio_parts, save_mel_png
 
 FAMILY_TRAINING = {
     # Vocos' recipe (hinge GAN, feature matching, mel L1 x45) plus a multi-resolution STFT
@@ -74,62 +76,60 @@ def generator_losses(scores: Scores, batch: int, kind: str) -> Tuple[torch.Tenso
 
 
 class VocoderTrainer(Trainer):
+    """Options: ``audio`` (folder of recordings), ``arch`` (one of ``VOCODER_ARCHS``),
+    ``original_layers``, ``segment`` (training segment in samples), ``mel`` (a
+    :class:`MelConfig`) and ``overrides`` (``{"generator"|"discriminator"|"mel": {name: value}}``),
+    with the loop's options (:class:`TrainConfig`)."""
+
     kind = "vocoder"
     project = "demiurge-vocoder"
+    defaults = TrainConfig(max_steps=200_000, eval_every=1000, batch_size=16, seed=0, val_fraction=0.1)
+    options = ("audio", "arch", "original_layers", "segment", "gan_start", "mel", "overrides")
+    prefixes = {"mel": "mel"}
+    set_prefixes = {"generator": "g", "discriminator": "d"}
 
-    def __init__(self, *, audio=None, arch: str = DEFAULT_VOCODER, original_layers: bool = False,
-                 mel: MelConfig = MelConfig(), batch_size: int = 16, segment: int = 8192,
-                 lr: Optional[float] = None, gan_start: Optional[int] = None, seed: int = 0,
-                 val_fraction: float = 0.1,
-                 overrides: Optional[Dict[str, Dict[str, Any]]] = None, **kwargs):
-        super().__init__(audio=audio, **kwargs)
-        self.arch = arch
-        self.original_layers = original_layers
-        self.mel_config = mel
-        self.batch_size = batch_size
-        self.segment = segment
-        self.lr = lr
-        self.gan_start = gan_start
-        self.seed = seed
-        self.val_fraction = val_fraction
-        self.overrides = overrides or {}
-
-    # ------------------------------------------------------------------ config
-    def new_config(self) -> Dict[str, Any]:
-        from demiurge.errors import DemiurgeError
-
-        if self.audio is None:
-            raise DemiurgeError("give the training recordings with --audio DIR")
-        family = vocoder_family(self.arch)
-        _, gen_cfg, disc_cfg = VOCODER_ARCHS[self.arch]
-        if self.original_layers:
+    def make_config(self, base: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+        given, base = self.given, base or {}
+        overrides, mel, stored = audio_parts(given, base)
+        arch = given.get("arch", base.get("arch", DEFAULT_VOCODER))
+        family = vocoder_family(arch)
+        _, gen_cfg, disc_cfg = VOCODER_ARCHS[arch]
+        if base.get("arch") == arch:  # the stored settings, unless another arch is asked for
+            gen_cfg = type(gen_cfg).from_dict(base["generator"])
+            disc_cfg = DiscriminatorConfig.from_dict(base["discriminator"])
+        if given.get("original_layers"):
             gen_cfg = gen_cfg.replace(causal=False, **({"gru": True} if family == "melgan" else {}))
-        gen_cfg = apply_overrides(type(gen_cfg), gen_cfg, self.overrides.get("generator"))
-        disc_cfg = apply_overrides(DiscriminatorConfig, disc_cfg, self.overrides.get("discriminator"))
-        hop = self.mel_config.hop_length
-        if self.segment % hop or self.segment < 4 * hop:
-            raise DemiurgeError(f"--segment ({self.segment}) must be a multiple of the hop ({hop}) "
+        gen_cfg = apply(gen_cfg, overrides.get("generator"))
+        disc_cfg = apply(disc_cfg, overrides.get("discriminator"))
+        if base.get("arch", arch) != arch:   # the family's own training settings
+            stored = {k: v for k, v in stored.items() if k not in FAMILY_TRAINING[family]}
+        if "segment" in given:
+            stored["segment_samples"] = given["segment"]
+        if "gan_start" in given:
+            stored["gan_start"] = given["gan_start"]
+        train = self.train_section(stored, **FAMILY_TRAINING[family], segment_samples=8192)
+        segment, hop = train["segment_samples"], mel.hop_length
+        if segment % hop or segment < 4 * hop:
+            raise DemiurgeError(f"--segment ({segment}) must be a multiple of the hop ({hop}) "
                                 f"and at least {4 * hop} samples")
-        training = dict(FAMILY_TRAINING[family])
-        if self.lr is not None:
-            training["lr"] = self.lr
-        training.setdefault("gan_start", 0)
-        if self.gan_start is not None:
-            training["gan_start"] = self.gan_start
-        training.update(audio=str(self.audio), batch_size=self.batch_size, segment_samples=self.segment,
-                        seed=self.seed, val_fraction=self.val_fraction, validation_segments=4,
-                        validation_samples=max(self.segment, 4 * 8192))
-        return {"model": "vocoder", "arch": self.arch, "generator": gen_cfg.to_dict(),
-                "discriminator": disc_cfg.to_dict(), "mel": self.mel_config.to_dict(), "train": training}
+        train.update(validation_segments=4, validation_samples=max(segment, 4 * 8192))
+        return {"model": "vocoder", "arch": arch, "generator": gen_cfg.to_dict(),
+                "discriminator": disc_cfg.to_dict(), "mel": mel.to_dict(), "train": train}
 
-    def min_samples(self, config: Dict[str, Any]) -> int:
-        return config["mel"]["n_fft"]
+    def setting(self, section, name, value=None):
+        if name == "segment_samples":
+            return "--segment" if value is None else f"--segment {value}"
+        if name == "gan_start":
+            return "--gan-start" if value is None else f"--gan-start {value}"
+        return super().setting(section, name, value)
 
     # ------------------------------------------------------------------ build
-    def build(self, config, corpus: AudioCorpus, state) -> None:
+    def build(self, config, state, run) -> None:
         train = config["train"]
         device = self.device
         self.mel_config = MelConfig.from_dict(config["mel"])
+        corpus = audio_corpus(config, min_samples=self.mel_config.n_fft, log=self.log_main)
+        self.steps_per_epoch = corpus.train_samples // (train["batch_size"] * train["segment_samples"])
         self.logmel = LogMel(self.mel_config).to(device)
         self.corpus = corpus
         generator = build_vocoder(arch=config["arch"], generator=config["generator"], mel=self.mel_config)
@@ -229,34 +229,3 @@ class VocoderTrainer(Trainer):
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
                 "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),
                 "stats": self.statistics()}
-
-
-def register(train_subparsers) -> None:
-    parser = train_subparsers.add_parser(
-        "vocoder", help="train a mel vocoder (MelGAN or HiFi-GAN)",
-        description="Train a mel-spectrogram vocoder on a folder of recordings. The default "
-                    "hifigan-rt is small and causal (streams in real time); melgan and "
-                    "hifigan-v1/v2/v3 are the papers' generators.")
-    add_common_arguments(parser, max_steps=200_000, eval_every=1000, batch_size=16)
-    parser.add_argument("--arch", choices=list(VOCODER_ARCHS), default=DEFAULT_VOCODER,
-                        help=f"generator architecture (default: {DEFAULT_VOCODER})")
-    parser.add_argument("--segment", type=int, default=8192, help="training segment in samples")
-    parser.add_argument("--gan-start", type=int,
-                        help="steps trained on the reconstruction losses alone before the "
-                             "discriminators join (default: 1000 for istft, 0 for the others)")
-    parser.add_argument("--original-layers", action="store_true",
-                        help="the papers' non-causal layers (centred convs; MelGAN's bidirectional "
-                             "GRU); such a model runs offline only")
-    parser.set_defaults(func=_cli)
-
-
-def _cli(args) -> int:
-    overrides = parse_overrides(args.set, {"g": "generator", "d": "discriminator"})
-    trainer = VocoderTrainer(
-        audio=args.audio, out=args.out, resume=args.resume, device=args.device, max_steps=args.max_steps,
-        eval_every=args.eval_every, use_wandb=not args.no_wandb, threads=args.threads,
-        export=args.export, arch=args.arch,
-        original_layers=args.original_layers, mel=MelConfig(padding=args.mel_padding),
-        batch_size=args.batch_size, segment=args.segment, lr=args.lr, gan_start=args.gan_start, seed=args.seed, overrides=overrides)
-    trainer.fit()
-    return 0
