@@ -6,6 +6,7 @@ PNG)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from demiurge.config_flags import add_flags, apply, given
 from demiurge.dsp.config import MFCCConfig
