@@ -140,6 +140,22 @@ def measures(reference: np.ndarray, estimate: np.ndarray, sample_rate: int) -> D
     return {"pesq": score, "mr_stft": stft}
 
 
+def our_vocoder(ref):
+    """``(name, generator)``: raw log-mel ``Tensor[B x n_mels x F]`` -> audio ``[B x 1 x T]``."""
+    if ref is None:
+        from demiurge.models.pretrained import base_card, base_generator
+
+        card = base_card()
+        return f"ours: istft-base ({card.get('steps', '?')} steps)", base_generator()
+    if str(ref).endswith(".ts"):
+        module = torch.jit.load(str(ref), map_location="cpu")
+        return f"ours: {Path(ref).name} (decode)", module.decode
+    from demiurge.models.loading import load_vocoder
+
+    trained = load_vocoder(ref)
+    return f"ours: {trained.card['arch']} run, step {trained.step}", trained.generator
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vocoder", help="our vocoder: a run folder or an exported .ts "
@@ -149,9 +165,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     config = MelConfig()
     logmel = LogMel(config)
-    from demiurge.models.pretrained import load_vocoder_for_bench
-
-    ours_name, ours = load_vocoder_for_bench(args.vocoder)
+    ours_name, ours = our_vocoder(args.vocoder)
     systems: List[Tuple[str, int, Callable[[np.ndarray], np.ndarray]]] = []
 
     def ours_fn(audio):

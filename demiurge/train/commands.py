@@ -45,6 +45,9 @@ def register(subparsers) -> None:
     _common(p, "vocoder")
     p.add_argument("--arch", choices=list(VOCODER_ARCHS), help=f"generator (default {DEFAULT_VOCODER})")
     p.add_argument("--segment", type=int, help="training segment in samples (default 8192)")
+    p.add_argument("--from-scratch", action="store_true",
+                   help="start from random weights instead of the base vocoder in the package "
+                        "(which istft runs with the default mel start from)")
     p.add_argument("--gan-start", type=int, metavar="STEPS",
                    help="steps trained on the reconstruction losses alone before the "
                         "discriminators join (default: 1000 for istft, 0 for the others)")
@@ -145,7 +148,7 @@ def _vocoder(args: argparse.Namespace) -> int:
     overrides = {"generator": sets.get("g", {}), "discriminator": sets.get("d", {}),
                  "mel": given(args, MelConfig, prefix="mel")}
     return _run("vocoder", args, audio=args.audio, arch=args.arch, segment=args.segment,
-                gan_start=args.gan_start, original_layers=args.original_layers or None,
+                gan_start=args.gan_start, from_scratch=args.from_scratch or None, original_layers=args.original_layers or None,
                 overrides=overrides)
 
 

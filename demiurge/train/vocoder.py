@@ -84,7 +84,8 @@ class VocoderTrainer(Trainer):
     kind = "vocoder"
     project = "demiurge-vocoder"
     defaults = TrainConfig(max_steps=200_000, eval_every=1000, batch_size=16, seed=0, val_fraction=0.1)
-    options = ("audio", "arch", "original_layers", "segment", "gan_start", "mel", "overrides")
+    options = ("audio", "arch", "original_layers", "segment", "gan_start", "from_scratch", "mel",
+               "overrides")
     prefixes = {"mel": "mel"}
     set_prefixes = {"generator": "g", "discriminator": "d"}
 
@@ -105,6 +106,10 @@ class VocoderTrainer(Trainer):
             stored = {k: v for k, v in stored.items() if k not in FAMILY_TRAINING[family]}
         if "segment" in given:
             stored["segment_samples"] = given["segment"]
+        if not self.resume:
+            stored["init"] = self._initial_weights(arch, gen_cfg.to_dict(), disc_cfg.to_dict(), mel.to_dict())
+            if stored["init"] and stored["init"]["gan_steps"] > 0:
+                stored["gan_start"] = 0   # the base has been through its GAN phase already
         if "gan_start" in given:
             stored["gan_start"] = given["gan_start"]
         train = self.train_section(stored, **FAMILY_TRAINING[family], segment_samples=8192)
@@ -115,6 +120,25 @@ class VocoderTrainer(Trainer):
         train.update(validation_segments=4, validation_samples=max(segment, 4 * 8192))
         return {"model": "vocoder", "arch": arch, "generator": gen_cfg.to_dict(),
                 "discriminator": disc_cfg.to_dict(), "mel": mel.to_dict(), "train": train}
+
+    def _initial_weights(self, arch: str, generator: Dict[str, Any], discriminator: Dict[str, Any],
+                         mel: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """``config["train"]["init"]`` of a new run: what it starts from. The packaged base
+        vocoder (:mod:`demiurge.models.pretrained`) when its arch, generator and mel are the run's
+        and ``--from-scratch`` is not given; its discriminator too when the run's is the same."""
+        from demiurge.models.pretrained import base_vocoder
+
+        if self.given.get("from_scratch"):
+            return None
+        base = base_vocoder()
+        if base is None or not base.matches(arch=arch, generator=generator, mel=mel):
+            if base is not None and arch == base.config["arch"]:
+                self.log_main("training from scratch: the base vocoder was trained with other "
+                              "generator or mel settings")
+            return None
+        return {"from": "istft-base", "steps": int(base.card.get("steps", 0)),
+                "gan_steps": int(base.card.get("gan_steps", 0)),
+                "discriminator": discriminator == base.config["discriminator"]}
 
     def setting(self, section, name, value=None):
         if name == "segment_samples":
@@ -134,7 +158,21 @@ class VocoderTrainer(Trainer):
         self.corpus = corpus
         generator = build_vocoder(arch=config["arch"], generator=config["generator"], mel=self.mel_config)
         discriminator = VocoderDiscriminator(DiscriminatorConfig.from_dict(config["discriminator"]))
-        if state is None:
+        init = train.get("init")
+        if state is None and init:
+            from demiurge.models.pretrained import base_vocoder
+
+            base = base_vocoder()
+            if base is None:
+                raise DemiurgeError("this run starts from the base vocoder, which this installation "
+                                    "lacks; reinstall demiurge or train with --from-scratch")
+            generator.load_state_dict(base.generator)   # its mel statistics included
+            if init["discriminator"]:
+                discriminator.load_state_dict(base.discriminator)
+            self.stats = (torch.tensor(base.stats["mean"]), torch.tensor(base.stats["std"]))
+            self.log_main(f"starting from the base vocoder ({init['steps']} steps on the project's "
+                          "synthesised corpus; --from-scratch to start from random weights)")
+        elif state is None:
             self.stats = mel_statistics(file_mels(corpus.train, LogMel(self.mel_config)))
             generator.set_stats(*self.stats)
         else:
