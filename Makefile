@@ -46,6 +46,7 @@ test: setup torch251
 	$(PY) -m pytest -q tests
 
 bench: setup
+	$(PY) -m pip install -q -e ".[bench]"
 	for b in tools/bench_*.py; do $(PY) $$b; done
 
 clean:

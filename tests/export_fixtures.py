@@ -59,6 +59,7 @@ VOCODER_CONFIGS = {
                    "channels": 16, "resblock": 1, "resblock_kernels": [3, 7],
                    "resblock_dilations": [[1, 3, 5], [1, 3, 5]]},
     "melgan": {"ratios": [8, 8, 2, 2], "channels": 32, "n_residual": 2, "gru": True},
+    "istft": {"channels": 16, "blocks": 2, "mlp_ratio": 2, "kernel_size": 7, "n_fft": 1024},
 }
 TINY_UNAGAN = UNAGANConfig(channels=16, groups=4, d_channels=8, d_channels_2d=2)
 
@@ -122,7 +123,7 @@ def export_all(root: Path) -> List[Path]:
         vocoder = make_vocoder_run(runs / "vocoder")
         paths = export_run(vocoder, out)
         paths += export_run(make_unagan_run(runs / "unagan"), out, vocoder=vocoder)
-        for arch in ("hifigan-v1", "melgan"):
+        for arch in ("hifigan-v1", "melgan", "istft"):
             paths += export_run(make_vocoder_run(runs / f"vocoder-{arch}", arch), out)
         for model in PREDICTOR_HP:
             paths += export_run(make_predictor_run(root / "runs" / f"predictor-{model}", model), out)

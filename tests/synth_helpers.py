@@ -15,9 +15,10 @@ TINY_VOCODER = {
     "hifigan-v2": ["--set", "g.channels=16"],
     "hifigan-v3": ["--set", "g.channels=16"],
     "hifigan-rt": ["--set", "g.channels=16"],
+    "istft": ["--set", "g.channels=16", "--set", "g.blocks=2", "--gan-start", "1"],
 }
 TINY_DISCRIMINATOR = ["--set", "d.msd_channels=2", "--set", "d.msd_max_channels=8", "--set", "d.mpd_channels=1",
-                      "--set", "d.msd_scales=2"]
+                      "--set", "d.msd_scales=2", "--set", "d.mrd_channels=2"]
 TINY_UNAGAN = ["--set", "u.channels=16", "--set", "u.groups=4", "--set", "u.d_channels=8",
                "--set", "u.d_channels_2d=2", "--batch-size", "2", "--segment-frames", "32"]
 

@@ -22,6 +22,7 @@ TINY = {
     "hifigan-v1": VOCODER_ARCHS["hifigan-v1"][1].replace(channels=32),
     "hifigan-v3": VOCODER_ARCHS["hifigan-v3"][1].replace(channels=32),
     "hifigan-rt": VOCODER_ARCHS["hifigan-rt"][1].replace(channels=32),
+    "istft": VOCODER_ARCHS["istft"][1].replace(channels=32, blocks=2),
 }
 
 

@@ -42,7 +42,7 @@ def torch251() -> Path:
 
 
 def test_exports_play_identically_in_torch_2_5_1(exported_models, torch251):  # noqa: F811
-    assert len(exported_models) == 8     # 3 vocoders, UNAGAN + vocoder, 4 predictors
+    assert len(exported_models) == 9     # 4 vocoders, UNAGAN + vocoder, 4 predictors
     assert compare_in_other_torch(torch251, exported_models).startswith("2.5.1")
 
 

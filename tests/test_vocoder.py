@@ -35,7 +35,7 @@ def best_sample_matches_reload(run_dir):
     torch.testing.assert_close(torch.tensor(stored["std"]), stats["std"])
 
 
-@pytest.mark.parametrize("arch", ["melgan", "hifigan-v1", "hifigan-v2", "hifigan-v3", "hifigan-rt"])
+@pytest.mark.parametrize("arch", ["melgan", "hifigan-v1", "hifigan-v2", "hifigan-v3", "hifigan-rt", "istft"])
 def test_each_arch_trains_and_reloads(arch, tmp_path, make_wav):
     audio = write_corpus(make_wav)
     run_dir = tmp_path / "run"

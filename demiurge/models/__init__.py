@@ -1,8 +1,9 @@
 """Pure model definitions: the vocoders (MelGAN, HiFi-GAN), UNAGAN, and their discriminators.
 
 ``VOCODER_ARCHS`` names every vocoder a user can train (``demiurge train vocoder --arch``):
-the papers' configurations (with causal layers unless ``causal`` is set false) and
-``hifigan-rt``, the small real-time default. Loading trained generators from a run:
+``istft``, the iSTFT-head default (sized for CPUs, with CPU-sized discriminators), and
+``istft-gpu`` (Vocos' size); ``hifigan-rt``, a small causal HiFi-GAN; and the papers'
+configurations (with causal layers unless ``causal`` is set false). Loading trained generators from a run:
 :func:`demiurge.models.loading.load_vocoder` and :func:`~demiurge.models.loading.load_unagan`.
 """
 
@@ -12,14 +13,17 @@ from typing import Any, Dict, Mapping, Tuple
 
 from demiurge.dsp.config import MelConfig
 from demiurge.errors import DemiurgeError
-from demiurge.models.discriminators import (HIFIGAN_DISCRIMINATOR, MELGAN_DISCRIMINATOR, DiscriminatorConfig,
-                                            VocoderDiscriminator)
+from demiurge.models.discriminators import (HIFIGAN_DISCRIMINATOR, ISTFT_DISCRIMINATOR, ISTFT_DISCRIMINATOR_GPU,
+                                            MELGAN_DISCRIMINATOR, DiscriminatorConfig, VocoderDiscriminator)
 from demiurge.models.hifigan import HIFIGAN_PRESETS, HiFiGANConfig, HiFiGANGenerator
+from demiurge.models.istft import ISTFTConfig, ISTFTGenerator
 from demiurge.models.melgan import MelGANConfig, MelGANGenerator
 from demiurge.models.vocoder import VocoderGenerator
 
 # name -> (family, generator config, discriminator config)
 VOCODER_ARCHS: Dict[str, Tuple[str, Any, DiscriminatorConfig]] = {
+    "istft": ("istft", ISTFTConfig(), ISTFT_DISCRIMINATOR),
+    "istft-gpu": ("istft", ISTFTConfig(channels=512, blocks=8), ISTFT_DISCRIMINATOR_GPU),
     "hifigan-rt": ("hifigan", HiFiGANConfig(upsample_rates=(8, 8, 4), upsample_kernels=(16, 16, 8),
                                             channels=128, resblock=2, resblock_kernels=(3,),
                                             resblock_dilations=((1, 3, 9),)),
@@ -29,7 +33,7 @@ VOCODER_ARCHS: Dict[str, Tuple[str, Any, DiscriminatorConfig]] = {
     "hifigan-v2": ("hifigan", HIFIGAN_PRESETS["hifigan-v2"], HIFIGAN_DISCRIMINATOR),
     "hifigan-v3": ("hifigan", HIFIGAN_PRESETS["hifigan-v3"], HIFIGAN_DISCRIMINATOR),
 }
-DEFAULT_VOCODER = "hifigan-rt"
+DEFAULT_VOCODER = "istft"
 
 
 def vocoder_family(arch: str) -> str:
@@ -45,6 +49,8 @@ def build_vocoder(*, arch: str, generator: Mapping[str, Any], mel: MelConfig) ->
     family = vocoder_family(arch)
     if family == "melgan":
         return MelGANGenerator(MelGANConfig.from_dict(generator), n_mels=mel.n_mels, hop_length=mel.hop_length)
+    if family == "istft":
+        return ISTFTGenerator(ISTFTConfig.from_dict(generator), n_mels=mel.n_mels, hop_length=mel.hop_length)
     return HiFiGANGenerator(HiFiGANConfig.from_dict(generator), n_mels=mel.n_mels, hop_length=mel.hop_length)
 
 

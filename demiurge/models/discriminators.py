@@ -8,6 +8,9 @@ sub-discriminator: ``(score, features)`` where ``score`` is a tensor of logits a
   discriminator on the audio average-pooled 1x, 2x, 4x.
 - :class:`MultiPeriodDiscriminator` (HiFi-GAN's MPD): 2-D convolutions over the audio folded
   into ``period`` columns, for periods 2, 3, 5, 7, 11.
+- :class:`MultiResolutionDiscriminator` (UnivNet's MRD, as Vocos uses it): 2-D convolutions
+  over the log-magnitude STFT at several frame sizes, which judges the spectrum that an
+  iSTFT vocoder writes directly.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Tuple
 
+import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
@@ -26,23 +30,33 @@ Scores = List[Tuple[Tensor, List[Tensor]]]
 
 @dataclass(frozen=True)
 class DiscriminatorConfig(_Config):
-    """``msd_*``: multi-scale discriminator (first width, cap, number of scales).
+    """``msd_*``: multi-scale discriminator (number of scales, 0 = none; first width, cap).
     ``mpd_*``: multi-period discriminator (periods, first width; widths grow x4 to 32x);
-    no periods = no MPD (MelGAN)."""
+    no periods = no MPD (MelGAN). ``mrd_*``: multi-resolution STFT discriminator (frame sizes,
+    hop a quarter of each; width); no sizes = no MRD."""
 
     msd_scales: int = 3
     msd_channels: int = 16
     msd_max_channels: int = 1024
     mpd_periods: Tuple[int, ...] = ()
     mpd_channels: int = 32
+    mrd_resolutions: Tuple[int, ...] = ()
+    mrd_channels: int = 32
     slope: float = 0.2
 
     def __post_init__(self):
         object.__setattr__(self, "mpd_periods", tuple(int(p) for p in self.mpd_periods))
+        object.__setattr__(self, "mrd_resolutions", tuple(int(n) for n in self.mrd_resolutions))
 
 
 MELGAN_DISCRIMINATOR = DiscriminatorConfig()
 HIFIGAN_DISCRIMINATOR = DiscriminatorConfig(msd_channels=128, mpd_periods=(2, 3, 5, 7, 11), slope=0.1)
+# Sized for training on a CPU (the paper-size MPD is 16x wider): MPD + MRD, no MSD.
+ISTFT_DISCRIMINATOR = DiscriminatorConfig(msd_scales=0, mpd_periods=(2, 3, 5, 7, 11), mpd_channels=4,
+                                          mrd_resolutions=(512, 1024, 2048), mrd_channels=8, slope=0.1)
+# The size Vocos trains with on GPUs (MPD at HiFi-GAN's width, MRD at 32 channels).
+ISTFT_DISCRIMINATOR_GPU = DiscriminatorConfig(msd_scales=0, mpd_periods=(2, 3, 5, 7, 11), mpd_channels=32,
+                                              mrd_resolutions=(512, 1024, 2048), mrd_channels=32, slope=0.1)
 
 
 class ScaleDiscriminator(nn.Module):
@@ -128,16 +142,60 @@ class MultiPeriodDiscriminator(nn.Module):
         return [disc(audio) for disc in self.discriminators]
 
 
+class ResolutionDiscriminator(nn.Module):
+    """2-D convolutions over the log-magnitude STFT ``[B x 1 x frames x bins]`` of one frame size."""
+
+    def __init__(self, n_fft: int, channels: int, *, slope: float):
+        super().__init__()
+        self.n_fft = n_fft
+        self.hop = n_fft // 4
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+        c = channels
+        self.layers = nn.ModuleList(
+            [weight_norm(nn.Conv2d(1, c, (3, 9), padding=(1, 4)))]
+            + [weight_norm(nn.Conv2d(c, c, (3, 9), stride=(1, 2), padding=(1, 4))) for _ in range(3)]
+            + [weight_norm(nn.Conv2d(c, c, (3, 3), padding=(1, 1)))])
+        self.post = weight_norm(nn.Conv2d(c, 1, (3, 3), padding=(1, 1)))
+        self.slope = slope
+
+    def forward(self, audio: Tensor) -> Tuple[Tensor, List[Tensor]]:
+        spec = torch.stft(audio[:, 0], self.n_fft, self.hop, window=self.window, return_complex=True)
+        x = torch.log(spec.abs().clamp(min=1e-5)).transpose(1, 2).unsqueeze(1)
+        features = []
+        for layer in self.layers:
+            x = F.leaky_relu(layer(x), self.slope)
+            features.append(x)
+        x = self.post(x)
+        features.append(x)
+        return x.flatten(1, -1), features
+
+
+class MultiResolutionDiscriminator(nn.Module):
+    def __init__(self, config: DiscriminatorConfig):
+        super().__init__()
+        self.discriminators = nn.ModuleList(
+            [ResolutionDiscriminator(n, config.mrd_channels, slope=config.slope)
+             for n in config.mrd_resolutions])
+
+    def forward(self, audio: Tensor) -> Scores:
+        return [disc(audio) for disc in self.discriminators]
+
+
 class VocoderDiscriminator(nn.Module):
-    """MSD, plus MPD when ``config.mpd_periods`` is set: ``Tensor[B x 1 x T] -> Scores``."""
+    """MSD (``msd_scales`` > 0), MPD (``mpd_periods``) and MRD (``mrd_resolutions``), those the
+    config asks for: ``Tensor[B x 1 x T] -> Scores``."""
 
     def __init__(self, config: DiscriminatorConfig):
         super().__init__()
-        self.msd = MultiScaleDiscriminator(config)
+        self.msd = MultiScaleDiscriminator(config) if config.msd_scales > 0 else None
         self.mpd = MultiPeriodDiscriminator(config) if config.mpd_periods else None
+        self.mrd = MultiResolutionDiscriminator(config) if config.mrd_resolutions else None
+        if self.msd is None and self.mpd is None and self.mrd is None:
+            raise ValueError("a vocoder discriminator needs at least one of MSD, MPD and MRD")
 
     def forward(self, audio: Tensor) -> Scores:
-        out = self.msd(audio)
-        if self.mpd is not None:
-            out = out + self.mpd(audio)
+        out: Scores = []
+        for part in (self.msd, self.mpd, self.mrd):
+            if part is not None:
+                out = out + part(audio)
         return out

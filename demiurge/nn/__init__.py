@@ -9,13 +9,13 @@ layers) are kept for offline use; a model containing one refuses to stream.
 """
 
 from demiurge.nn.conv import CachedConv1d, CachedConvTranspose1d
-from demiurge.nn.layers import (FrameNorm, GroupNormOverTime, Identity, LeakyReLU, Repeat, Residual,
+from demiurge.nn.layers import (GELU, FrameNorm, GroupNormOverTime, Identity, LeakyReLU, Repeat, Residual,
                                 Sequence, Tanh)
 from demiurge.nn.recurrent import CachedGRU
 from demiurge.nn.streaming import fold_weight_norm, is_causal, make_streaming, reset_streaming
 
 __all__ = [
-    "CachedConv1d", "CachedConvTranspose1d", "CachedGRU", "FrameNorm", "GroupNormOverTime",
+    "CachedConv1d", "CachedConvTranspose1d", "CachedGRU", "FrameNorm", "GELU", "GroupNormOverTime",
     "Identity", "LeakyReLU", "Repeat", "Residual", "Sequence", "Tanh", "fold_weight_norm", "is_causal",
     "make_streaming", "reset_streaming",
 ]

@@ -41,6 +41,14 @@ class Tanh(Stateless):
         return torch.tanh(x)
 
 
+class GELU(Stateless):
+    def __init__(self):
+        super().__init__()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.gelu(x)
+
+
 class Repeat(Stateless):
     """Nearest-neighbour upsampling in time: ``Tensor[B x C x T] -> Tensor[B x C x T * factor]``
     (``repeat_interleave``, which loads in older TorchScript runtimes; ``interpolate`` does not)."""

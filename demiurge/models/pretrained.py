@@ -1,0 +1,73 @@
+"""The base vocoder that ships inside the package: an ``istft`` vocoder trained by the project
+on a broad synthesised corpus (``tools/train_base_vocoder.py``; its recipe, steps, CPU time and
+data are in the card beside the weights, ``weights/istft-base.json``).
+
+``demiurge train vocoder`` fine-tunes from it by default whenever the run's architecture and
+mel are the base's (``--from-scratch`` opts out), so a user's corpus starts from a vocoder that
+already makes sound rather than from noise; the demo uses it the same way.
+
+The weights file holds ``config`` (arch, generator, discriminator, mel), ``stats`` (the mel
+statistics the generator normalises with), ``generator`` and ``discriminator`` (state dicts in
+float16, to keep the package small; loaded back as float32).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import torch
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+BASE_VOCODER = WEIGHTS / "istft-base.pt"
+BASE_CARD = WEIGHTS / "istft-base.json"
+
+
+@dataclass
+class BaseVocoder:
+    """The packaged base vocoder's weights and settings (see the module docstring)."""
+
+    config: Dict[str, Any]
+    stats: Dict[str, list]
+    generator: Dict[str, torch.Tensor]
+    discriminator: Dict[str, torch.Tensor]
+    card: Dict[str, Any]
+
+    def matches(self, *, arch: str, generator: Dict[str, Any], mel: Dict[str, Any]) -> bool:
+        """True when a run with these settings can start from the base's weights."""
+        return (arch == self.config["arch"] and generator == self.config["generator"]
+                and mel == self.config["mel"])
+
+
+def base_vocoder() -> Optional[BaseVocoder]:
+    """The packaged base vocoder, or None when this installation has none."""
+    if not BASE_VOCODER.exists():
+        return None
+    state = torch.load(BASE_VOCODER, map_location="cpu", weights_only=True)
+    as_float = lambda weights: {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
+    return BaseVocoder(config=state["config"], stats=state["stats"], generator=as_float(state["generator"]),
+                       discriminator=as_float(state["discriminator"]), card=base_card())
+
+
+def base_card() -> Dict[str, Any]:
+    """The base vocoder's card (recipe, steps, CPU time, data); empty when there is none."""
+    return json.loads(BASE_CARD.read_text()) if BASE_CARD.exists() else {}
+
+
+def base_generator() -> torch.nn.Module:
+    """The base vocoder's generator in eval mode: raw log-mel ``Tensor[B x n_mels x F]`` ->
+    audio ``Tensor[B x 1 x F * hop]`` (see :mod:`demiurge.models.vocoder`)."""
+    from demiurge.dsp.config import MelConfig
+    from demiurge.errors import DemiurgeError
+    from demiurge.models import build_vocoder
+
+    base = base_vocoder()
+    if base is None:
+        raise DemiurgeError(f"this installation has no base vocoder ({BASE_VOCODER} is missing); "
+                            "reinstall demiurge, or train one with tools/train_base_vocoder.py")
+    c = base.config
+    generator = build_vocoder(arch=c["arch"], generator=c["generator"], mel=MelConfig.from_dict(c["mel"]))
+    generator.load_state_dict(base.generator)
+    return generator.eval()

@@ -1,0 +1,133 @@
+"""Train the base vocoder that ships in the package, and write it there.
+
+    python tools/train_base_vocoder.py WORK_DIR [--minutes 50] [--threads 1] [--package-only]
+
+1. ``WORK_DIR/corpus``: the broad synthesised corpus (``tools/make_vocoder_corpus.py``: all
+   GM programs and the drum kit, espeak-ng voices, noise and hits; four programs and one
+   voice held out), made once.
+2. ``WORK_DIR/run``: ``demiurge train vocoder --arch istft --from-scratch`` on its training
+   part for ``--minutes`` more minutes of this machine; run the command again to continue
+   where it stopped (it resumes the run, the step and the batch order). The CPU seconds of all
+   sessions add up in ``WORK_DIR/cpu.json``.
+3. ``demiurge/models/weights/istft-base.pt`` (the best checkpoint's generator and
+   discriminator in float16, the mel statistics, the settings) and ``istft-base.json`` (the
+   card: recipe, steps, CPU time, data). Both go in git; the weights stay under 20 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+TOOLS = REPO / "tools"
+MAX_BYTES = 20 * 1024 * 1024
+RECIPE = ["--arch", "istft", "--batch-size", "8", "--segment", "8192", "--eval-every", "250"]
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def make_corpus(work: Path) -> Path:
+    corpus = work / "corpus"
+    if not (corpus / "corpus.json").exists():
+        subprocess.run([sys.executable, str(TOOLS / "make_vocoder_corpus.py"), str(corpus)], check=True)
+    return corpus
+
+
+def train(work: Path, corpus: Path, minutes: float, threads: int) -> None:
+    run = work / "run"
+    resume = (run / "manifest.json").exists()
+    command = [sys.executable, "-m", "demiurge.cli", "train", "vocoder", "-o", str(run),
+               "--max-steps", "1000000", "--max-minutes", str(minutes), "--threads", str(threads),
+               "--no-wandb", "--no-export"]
+    command += ["--resume"] if resume else ["--audio", str(corpus / "train"), "--from-scratch"] + RECIPE
+    print(("resuming " if resume else "starting ") + f"the base vocoder run in {run} for {minutes:g} min",
+          flush=True)
+    before, started = _cpu_seconds(), time.time()
+    subprocess.run(command, check=True)
+    ledger = work / "cpu.json"
+    spent = json.loads(ledger.read_text()) if ledger.exists() else {"cpu_seconds": 0.0, "wall_seconds": 0.0}
+    spent["cpu_seconds"] += _cpu_seconds() - before
+    spent["wall_seconds"] += time.time() - started
+    ledger.write_text(json.dumps(spent, indent=1) + "\n")
+
+
+def package(work: Path, threads: int) -> None:
+    from demiurge.models.pretrained import BASE_CARD, BASE_VOCODER
+    from demiurge.runs import Run
+
+    run = Run.open(work / "run")
+    which = run.choose_checkpoint("best")
+    state = run.load_checkpoint(which)
+    config = state["config"]
+    half = lambda weights: {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
+    BASE_VOCODER.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"config": {k: config[k] for k in ("arch", "generator", "discriminator", "mel")},
+                "stats": state["stats"], "generator": half(state["generator"]),
+                "discriminator": half(state["discriminator"])}, BASE_VOCODER)
+    size = BASE_VOCODER.stat().st_size
+    if size > MAX_BYTES:
+        sys.exit(f"{BASE_VOCODER} is {size / 1e6:.1f} MB, over the 20 MB the package allows")
+    corpus = json.loads((work / "corpus" / "corpus.json").read_text())
+    ledger = work / "cpu.json"
+    spent = json.loads(ledger.read_text()) if ledger.exists() else {}
+    train = config["train"]
+    steps = int(state["step"])
+    card = {
+        "name": "istft-base",
+        "what": "the base vocoder every `demiurge train vocoder` (arch istft, default mel) starts from",
+        "arch": config["arch"], "generator": config["generator"], "discriminator": config["discriminator"],
+        "mel": config["mel"],
+        "recipe": "python tools/train_base_vocoder.py WORK_DIR (demiurge train vocoder "
+                  + " ".join(RECIPE) + " --from-scratch, resumed across sessions)",
+        "training": {k: train[k] for k in ("batch_size", "segment_samples", "lr", "betas", "optimizer",
+                                           "mel_weight", "stft_weight", "fm_weight", "gan_start",
+                                           "gan_batch") if k in train},
+        "checkpoint": which, "steps": steps, "gan_steps": max(0, steps - int(train.get("gan_start", 0))),
+        "validation_mel_l1": state.get("metric"),
+        "cpu_seconds": round(spent.get("cpu_seconds", 0.0)),
+        "wall_seconds": round(spent.get("wall_seconds", 0.0)),
+        "threads": threads,
+        "machine": f"{platform.processor() or platform.machine()}, {platform.system()}, no GPU",
+        "torch": torch.__version__,
+        "data": {"files": len(corpus["files"]),
+                 "minutes": round(sum(f["seconds"] for f in corpus["files"]) / 60, 1),
+                 "held_out": corpus["held_out"],
+                 "sources": "fluidsynth + TimGM6mb: GM programs 0-127 and the drum kit, 3 octaves, "
+                            "velocities 40/80/120, rests; espeak-ng: 24 languages, voice variants; "
+                            "white/pink/brown noise envelopes, clicks and hits; peaks -6 to -30 dBFS"},
+        "weights_bytes": size,
+    }
+    BASE_CARD.write_text(json.dumps(card, indent=1) + "\n")
+    print(f"wrote {BASE_VOCODER} ({size / 1e6:.1f} MB, step {steps} of the {which} checkpoint) and {BASE_CARD}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("work", type=Path, help="folder for the corpus, the run and the CPU ledger")
+    parser.add_argument("--minutes", type=float, default=50.0,
+                        help="minutes to train in this session (default: 50)")
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads (default: 1)")
+    parser.add_argument("--package-only", action="store_true",
+                        help="write the package's weights from the run as it is, without training")
+    args = parser.parse_args(argv)
+    corpus = make_corpus(args.work)
+    if not args.package_only:
+        train(args.work, corpus, args.minutes, args.threads)
+    package(args.work, args.threads)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
