@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("--predictor-steps", type=int, default=DEFAULT_PREDICTOR_STEPS,
                    help=f"predictor training steps (default: {DEFAULT_PREDICTOR_STEPS})")
     p.add_argument("--synthesis-steps", type=int,
-                   help="training steps of the tiny vocoder and UNAGAN (default: 300 each)")
+                   help="training steps of the vocoder and of UNAGAN (default: 100 fine-tuning the base vocoder, 300 for UNAGAN)")
     p.add_argument("--length", type=int, default=215, help="frames to forecast per input (≈ 23 ms each; default 215 ≈ 5 s)")
     p.add_argument("--export-dir", help="folder for the nn~ files (default: OUT/export; the "
                                         "patches in patches/ load ../export/)")

@@ -118,3 +118,35 @@ def test_bad_settings_are_refused(tmp_path, make_wav, capsys):
     assert "mel hop is 256" in capsys.readouterr().err
     assert main(vocoder_args(audio, tmp_path / "r", extra=["--segment", "1000"])) == 2
     assert "multiple of the hop" in capsys.readouterr().err
+
+
+def test_a_new_istft_run_starts_from_the_base_vocoder_unless_from_scratch(tmp_path, make_wav):
+    """The package ships a base vocoder that already makes sound: a new istft run starts from
+    it (its resynthesis of unseen audio is close from step 0), and --from-scratch starts from
+    random weights (noise)."""
+    from demiurge.models.pretrained import base_card, base_vocoder
+
+    assert base_vocoder() is not None, "the package's base vocoder (models/weights) is missing"
+    audio = write_corpus(make_wav)
+
+    def train(name, extra):
+        out = tmp_path / name
+        assert main(["train", "vocoder", "--audio", str(audio), "-o", str(out), "--max-steps", "1",
+                     "--eval-every", "1", "--batch-size", "2", "--segment", "2048", "--lr", "1e-9",
+                     "--device", "cpu", "--no-wandb", "--no-export"] + extra) == 0
+        return out
+
+    tuned, scratch = train("tuned", []), train("scratch", ["--from-scratch"])
+    assert Run.open(tuned).config["train"]["init"]["from"] == "istft-base"
+    assert Run.open(tuned).config["train"]["init"]["steps"] == base_card()["steps"]
+    assert Run.open(scratch).config["train"]["init"] is None
+    logmel = LogMel()
+    x = torch.from_numpy(sf.read(str(sorted(audio.glob("*.wav"))[1]), dtype="float32")[0])[None]
+    mel = logmel(x)
+
+    def mel_l1(run):
+        with torch.no_grad():
+            y = load_vocoder(run).generator(mel)[:, 0]
+        return float((logmel(y) - mel).abs().mean())
+
+    assert mel_l1(tuned) < 0.5 * mel_l1(scratch), (mel_l1(tuned), mel_l1(scratch))

@@ -1,8 +1,10 @@
-"""The synthesis half of ``demiurge demo``: a tiny vocoder and a tiny UNAGAN trained on a
-corpus in a few CPU minutes, then a handful of generated files (the RAW GENERATED AUDIO DB).
+"""The synthesis half of ``demiurge demo``: the vocoder fine-tuned from the base vocoder in the
+package (:mod:`demiurge.models.pretrained`) and a tiny UNAGAN trained on a corpus in a few CPU
+minutes, then a handful of generated files (the RAW GENERATED AUDIO DB).
 
-The models (300 steps each, about a minute and a half of one CPU core in all) are far too
-small and short-trained for good sound; they show the whole chain working. Training uses
+The vocoder starts from a model that already makes sound and adapts to the corpus in 100
+steps; the UNAGAN (300 steps) is far too small and short-trained for good sound and shows
+the whole chain working. Training uses
 one CPU thread (robust on a machine shared with other jobs), and each run has its offline
 wandb run, as every training run does.
 Re-running reuses finished runs and an existing generated folder.
@@ -21,11 +23,8 @@ from demiurge.synthesis.generate import MANIFEST, generate
 from demiurge.train.unagan import UNAGANTrainer
 from demiurge.train.vocoder import VocoderTrainer
 
-VOCODER_STEPS = 300
+VOCODER_STEPS = 100
 UNAGAN_STEPS = 300
-TINY_VOCODER = {"generator": {"channels": 32},
-                "discriminator": {"msd_channels": 4, "mpd_channels": 2, "msd_max_channels": 64,
-                                  "mpd_periods": [2, 3, 5]}}
 TINY_UNAGAN = {"unagan": {"channels": 64, "d_channels": 32, "d_channels_2d": 4}}
 
 
@@ -58,9 +57,9 @@ def run_synthesis_demo(corpus_dir: str | os.PathLike, out_dir: str | os.PathLike
     out_dir = Path(out_dir)
     runs = out_dir / "runs"
     mel = MelConfig()
-    log(f"synthesis demo: training a tiny vocoder ({vocoder_steps} steps) on {corpus_dir}")
-    _train(VocoderTrainer, runs / "vocoder", vocoder_steps, log, audio=corpus_dir, arch="hifigan-rt", mel=mel,
-           batch_size=4, segment=8192, overrides=TINY_VOCODER)
+    log(f"synthesis demo: fine-tuning the base vocoder ({vocoder_steps} steps) on {corpus_dir}")
+    _train(VocoderTrainer, runs / "vocoder", vocoder_steps, log, audio=corpus_dir, arch="istft", mel=mel,
+           batch_size=4, segment=8192)
     log(f"synthesis demo: training a tiny UNAGAN ({unagan_steps} steps)")
     _train(UNAGANTrainer, runs / "unagan", unagan_steps, log, audio=corpus_dir, mel=mel, batch_size=4,
            segment_frames=128, overrides=TINY_UNAGAN)
