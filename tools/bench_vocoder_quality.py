@@ -65,8 +65,7 @@ def griffin_lim(log_mel: torch.Tensor, config: MelConfig) -> np.ndarray:
     mel = np.power(10.0, log_mel.numpy().astype(np.float64))
     audio = librosa.feature.inverse.mel_to_audio(
         mel, sr=config.sample_rate, n_fft=config.n_fft, hop_length=config.hop_length, power=1.0,
-        htk=False, norm="slaney", fmin=config.fmin, fmax=config.fmax, center=True, n_iter=32,
-        random_state=0)
+        htk=False, norm="slaney", fmin=config.fmin, fmax=config.fmax, center=True, n_iter=32)
     # librosa centres frame t on sample t*hop; the causal mel's frame t is centred on
     # t*hop + hop - n_fft/2, so Griffin-Lim's output is late by n_fft/2 - hop samples.
     shift = config.n_fft // 2 - config.hop_length
