@@ -133,8 +133,8 @@ class VocoderTrainer(Trainer):
         base = base_vocoder()
         if base is None or not base.matches(arch=arch, generator=generator, mel=mel):
             if base is not None and arch == base.config["arch"]:
-                self.log_main("training from scratch: the base vocoder was trained with other "
-                              "generator or mel settings")
+                self.log("training from scratch: the base vocoder was trained with other "
+                         "generator or mel settings")
             return None
         return {"from": "istft-base", "steps": int(base.card.get("steps", 0)),
                 "gan_steps": int(base.card.get("gan_steps", 0)),
