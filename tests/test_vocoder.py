@@ -118,6 +118,8 @@ def test_bad_settings_are_refused(tmp_path, make_wav, capsys):
     assert "mel hop is 256" in capsys.readouterr().err
     assert main(vocoder_args(audio, tmp_path / "r", extra=["--segment", "1000"])) == 2
     assert "multiple of the hop" in capsys.readouterr().err
+    assert main(vocoder_args(audio, tmp_path / "r", arch="istft", extra=["--gan-start", "-5"])) == 2
+    assert "--gan-start must be 0 or a positive" in capsys.readouterr().err
 
 
 def test_a_new_istft_run_starts_from_the_base_vocoder_unless_from_scratch(tmp_path, make_wav):

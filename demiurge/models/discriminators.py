@@ -59,6 +59,18 @@ ISTFT_DISCRIMINATOR_GPU = DiscriminatorConfig(msd_scales=0, mpd_periods=(2, 3, 5
                                               mrd_resolutions=(512, 1024, 2048), mrd_channels=32, slope=0.1)
 
 
+def conv_stack(x: Tensor, layers: nn.ModuleList, post: nn.Module, slope: float) -> Tuple[Tensor, List[Tensor]]:
+    """Every sub-discriminator's body: each layer then a leaky ReLU, and the output layer;
+    returns the output and every activation (the features of the feature-matching loss)."""
+    features = []
+    for layer in layers:
+        x = F.leaky_relu(layer(x), slope)
+        features.append(x)
+    x = post(x)
+    features.append(x)
+    return x, features
+
+
 class ScaleDiscriminator(nn.Module):
     """MelGAN's discriminator block: conv k15, four grouped strided convs (x4), conv k5, conv k3."""
 
@@ -81,13 +93,7 @@ class ScaleDiscriminator(nn.Module):
         self.slope = slope
 
     def forward(self, x: Tensor) -> Tuple[Tensor, List[Tensor]]:
-        features = []
-        for layer in self.layers:
-            x = F.leaky_relu(layer(x), self.slope)
-            features.append(x)
-        x = self.post(x)
-        features.append(x)
-        return x, features
+        return conv_stack(x, self.layers, self.post, self.slope)
 
 
 class MultiScaleDiscriminator(nn.Module):
@@ -123,12 +129,7 @@ class PeriodDiscriminator(nn.Module):
         if t % self.period:
             x = F.pad(x, (0, self.period - t % self.period), mode="reflect")
         x = x.reshape(b, c, x.shape[2] // self.period, self.period)
-        features = []
-        for layer in self.layers:
-            x = F.leaky_relu(layer(x), self.slope)
-            features.append(x)
-        x = self.post(x)
-        features.append(x)
+        x, features = conv_stack(x, self.layers, self.post, self.slope)
         return x.flatten(1, -1), features
 
 
@@ -161,12 +162,7 @@ class ResolutionDiscriminator(nn.Module):
     def forward(self, audio: Tensor) -> Tuple[Tensor, List[Tensor]]:
         spec = torch.stft(audio[:, 0], self.n_fft, self.hop, window=self.window, return_complex=True)
         x = torch.log(spec.abs().clamp(min=1e-5)).transpose(1, 2).unsqueeze(1)
-        features = []
-        for layer in self.layers:
-            x = F.leaky_relu(layer(x), self.slope)
-            features.append(x)
-        x = self.post(x)
-        features.append(x)
+        x, features = conv_stack(x, self.layers, self.post, self.slope)
         return x.flatten(1, -1), features
 
 

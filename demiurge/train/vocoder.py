@@ -111,6 +111,9 @@ class VocoderTrainer(Trainer):
             if stored["init"] and stored["init"]["gan_steps"] > 0:
                 stored["gan_start"] = 0   # the base has been through its GAN phase already
         if "gan_start" in given:
+            if given["gan_start"] < 0:
+                raise DemiurgeError(f"--gan-start must be 0 or a positive number of steps, not "
+                                    f"{given['gan_start']}")
             stored["gan_start"] = given["gan_start"]
         train = self.train_section(stored, **FAMILY_TRAINING[family], segment_samples=8192)
         segment, hop = train["segment_samples"], mel.hop_length
