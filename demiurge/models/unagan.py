@@ -42,16 +42,19 @@ from demiurge.nn import (CachedConv1d, CachedGRU, FrameNorm, GroupNormOverTime, 
 @dataclass(frozen=True)
 class UNAGANConfig(_Config):
     """Generator: ``channels`` wide, ``groups`` for norms and the grouped conv.
-    Discriminator/encoder: ``d_channels`` wide after a ``d_channels_2d`` 2-D front end."""
+    Discriminator/encoder: ``d_channels`` wide after a ``d_channels_2d`` 2-D front end.
+
+    The defaults are sized for a CPU with two cores (about 0.1 s per training step at the
+    trainer's default batch); :data:`PAPER_SIZE` holds the original's widths, for GPUs."""
 
     z_channels: int = 20
-    channels: int = 256
+    channels: int = 64
     groups: int = 8
     kernel_size: int = 3
     n_stages: int = 4
     causal: bool = True
-    d_channels: int = 128
-    d_channels_2d: int = 8
+    d_channels: int = 32
+    d_channels_2d: int = 4
     d_dilations: Tuple[int, ...] = (1, 2, 4, 8)
 
     def __post_init__(self):
