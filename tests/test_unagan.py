@@ -74,3 +74,39 @@ def test_unagan_bad_input(tmp_path, make_wav, capsys):
     if not torch.cuda.is_available():
         assert main(unagan_args(audio, tmp_path / "r3", extra=["--device", "cuda"])) == 2
         assert "no CUDA device is available here; use --device cpu" in capsys.readouterr().err
+
+
+def test_default_unagan_trains_on_recordings_and_generates(tmp_path, material, capsys):
+    """The CPU-sized defaults (no size flags) through the CLI on rendered recordings, then
+    ``demiurge generate`` with a vocoder run; ``--size paper`` stores the original's settings."""
+    from export_fixtures import make_vocoder_run
+
+    run_dir = tmp_path / "run"
+    base = ["train", "unagan", "--audio", str(material.folder[-20]), "--device", "cpu", "--no-wandb", "--no-export"]
+    assert main(base + ["-o", str(run_dir), "--max-steps", "4", "--eval-every", "2"]) == 0
+    config = Run.open(run_dir).config
+    assert config["unagan"]["channels"] == 64 and config["unagan"]["d_channels"] == 32
+    train = config["train"]
+    assert (train["batch_size"], train["segment_frames"], train["lr"]) == (16, 64, 1e-3)
+    val = [r for r in metrics(run_dir) if "val_frechet" in r]
+    assert [r["step"] for r in val] == [2, 4] and all(r["val_frechet"] > 0 for r in val)
+    best = Run.open(run_dir).manifest["checkpoints"]["best"]
+    assert best["metric"] == pytest.approx(min(r["val_frechet"] for r in val))
+
+    make_vocoder_run(tmp_path / "vocoder")
+    out = tmp_path / "generated"
+    assert main(["generate", "--unagan", str(run_dir), "--vocoder", str(tmp_path / "vocoder"), "-n", "2",
+                 "--duration", "0.5", "--seed", "3", "-o", str(out)]) == 0
+    from demiurge.data.audio import load_audio
+
+    audios = [load_audio(p, sample_rate=44100) for p in sorted(out.glob("*.wav"))]
+    assert len(audios) == 2 and all(a.shape == (22050,) and np.all(np.isfinite(a)) for a in audios)
+    assert not np.allclose(audios[0], audios[1])
+
+    paper = tmp_path / "paper"
+    assert main(base + ["-o", str(paper), "--size", "paper", "--max-steps", "1", "--eval-every", "1",
+                        "--batch-size", "1", "--segment-frames", "32"]) == 0
+    config = Run.open(paper).config
+    assert config["unagan"]["channels"] == 512 and config["train"]["lr"] == 1e-4
+    assert config["train"]["batch_size"] == 1 and config["train"]["segment_frames"] == 32
+    capsys.readouterr()

@@ -209,3 +209,7 @@ class MelEncoder(nn.Module):
         for conv in self.down:
             x = F.leaky_relu(conv(x), 0.2)
         return self.out(x)
+
+
+PAPER_SIZE = {"channels": 512, "d_channels": 128, "d_channels_2d": 8}
+"""The original's generator width (and a discriminator to match it): ``--size paper``, for GPUs."""

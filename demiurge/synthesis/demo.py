@@ -3,8 +3,8 @@ package (:mod:`demiurge.models.pretrained`) and a tiny UNAGAN trained on a corpu
 minutes, then a handful of generated files (the RAW GENERATED AUDIO DB).
 
 The vocoder starts from a model that already makes sound and adapts to the corpus in 100
-steps; the UNAGAN (300 steps) is far too small and short-trained for good sound and shows
-the whole chain working. Training uses
+steps; the UNAGAN, at its CPU-sized defaults, learns notes and onsets of the corpus in 1500
+steps (about 2.5 CPU-minutes; see docs/synthesis.md for its convergence). Training uses
 one CPU thread (robust on a machine shared with other jobs), and each run has its offline
 wandb run, as every training run does.
 Re-running reuses finished runs and an existing generated folder.
@@ -24,8 +24,7 @@ from demiurge.train.unagan import UNAGANTrainer
 from demiurge.train.vocoder import VocoderTrainer
 
 VOCODER_STEPS = 100
-UNAGAN_STEPS = 300
-TINY_UNAGAN = {"unagan": {"channels": 64, "d_channels": 32, "d_channels_2d": 4}}
+UNAGAN_STEPS = 1500
 
 
 def _train(trainer_cls, out: Path, steps: int, log: Callable[[str], None], **kwargs) -> None:
@@ -60,9 +59,8 @@ def run_synthesis_demo(corpus_dir: str | os.PathLike, out_dir: str | os.PathLike
     log(f"synthesis demo: fine-tuning the base vocoder ({vocoder_steps} steps) on {corpus_dir}")
     _train(VocoderTrainer, runs / "vocoder", vocoder_steps, log, audio=corpus_dir, arch="istft", mel=mel,
            batch_size=4, segment=8192)
-    log(f"synthesis demo: training a tiny UNAGAN ({unagan_steps} steps)")
-    _train(UNAGANTrainer, runs / "unagan", unagan_steps, log, audio=corpus_dir, mel=mel, batch_size=4,
-           segment_frames=128, overrides=TINY_UNAGAN)
+    log(f"synthesis demo: training UNAGAN ({unagan_steps} steps)")
+    _train(UNAGANTrainer, runs / "unagan", unagan_steps, log, audio=corpus_dir, mel=mel)
     raw = out_dir / "raw_generated"
     if (raw / MANIFEST).exists():
         log(f"reusing the generated audio in {raw}")

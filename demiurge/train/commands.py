@@ -74,7 +74,12 @@ def register(subparsers) -> None:
                                    "taken from the run when resuming")
     _common(p, "unagan")
     p.add_argument("--segment-frames", type=int,
-                   help="training segment in mel frames (a multiple of 16; default 512 = 3 s)")
+                   help="training segment in mel frames (a multiple of 16; default 64 = 0.37 s, "
+                        "512 = 3 s with --size paper)")
+    p.add_argument("--size", choices=("cpu", "paper"),
+                   help="cpu (default): widths, batch 16, segment 64 and lr 1e-3 that make progress "
+                        "on two CPU cores; paper: the original's widths (512 generator channels), "
+                        "batch 5, segment 512, lr 1e-4, for GPUs")
     p.add_argument("--original-layers", action="store_true",
                    help="the original non-causal layers (bidirectional GRU, centred convs, "
                         "group norm over time); such a model runs offline only")
@@ -166,5 +171,5 @@ def _unagan(args: argparse.Namespace) -> int:
     sets = parse_set(args.set, {"u": (UNAGANConfig,)})
     overrides = {"unagan": sets.get("u", {}), "mel": given(args, MelConfig, prefix="mel")}
     return _run("unagan", args, export_vocoder=args.vocoder, audio=args.audio,
-                segment_frames=args.segment_frames, original_layers=args.original_layers or None,
+                segment_frames=args.segment_frames, original_layers=args.original_layers or None, size=args.size,
                 overrides=overrides)

@@ -6,8 +6,15 @@ Each step: random segments of z-scored training mels x, noise z (20 channels, on
 - D (an autoencoder): ``L_D = |D(x) - x| - k |D(G(z)) - G(z)|``;
 - G and the encoder E: ``L_G = |D(G(z)) - G(z)| + lambda_cycle (|E(G(z)) - z| + |G(E(x)) - x|)``;
 - ``k <- clip(k + lambda_k (gamma L_real - L_fake), 0, 1)``; gradient norms clipped to 3.
-The convergence measure ``M = L_real + |gamma L_real - L_fake|`` on held-out mels chooses the
-best checkpoint. Samples (mel images, the generated mel as .npy) go to ``samples/``.
+
+Defaults sized for two CPU cores (:data:`CPU_TRAIN`: batch 16 of 64 frames, Adam 1e-3, the
+CPU-sized :class:`UNAGANConfig`); ``size="paper"`` gives the original's widths and settings
+(:data:`PAPER_TRAIN`, :data:`~demiurge.models.unagan.PAPER_SIZE`), for GPUs.
+Each evaluation logs the BEGAN convergence measure ``M = L_real + |gamma L_real - L_fake|`` on
+held-out mels, and chooses the best checkpoint by the Fréchet distance between the frame
+statistics of generated and held-out z-scored mels (:mod:`demiurge.train.frechet`), which
+follows what the generator makes where M, a balance of two losses, does not. Samples (mel
+images, the generated mel as .npy) go to ``samples/``.
 """
 
 from __future__ import annotations
@@ -20,11 +27,19 @@ from torch import Tensor, nn
 
 from demiurge.dsp import LogMel, MelConfig
 from demiurge.errors import DemiurgeError
-from demiurge.models.unagan import MelAutoencoder, MelEncoder, UNAGANConfig, UNAGANGenerator
+from demiurge.models.unagan import PAPER_SIZE, MelAutoencoder, MelEncoder, UNAGANConfig, UNAGANGenerator
 from demiurge.config_flags import apply
 from demiurge.train import distributed
 from demiurge.train.corpus import file_mels, mel_statistics
+from demiurge.train.frechet import FrameStatistics, frechet_distance
 from demiurge.train.loop import Trainer, TrainConfig, audio_corpus, audio_parts, save_mel_png
+
+
+CPU_TRAIN = {"batch_size": 16, "segment_frames": 64, "lr": 1e-3}
+PAPER_TRAIN = {"batch_size": 5, "segment_frames": 512, "lr": 1e-4}
+SIZES = ("cpu", "paper")
+FRECHET_CLIPS = 8  # generated clips of FRECHET_FRAMES mel frames each, per evaluation
+FRECHET_FRAMES = 512
 
 
 class CycleGenerator(nn.Module):
@@ -57,29 +72,39 @@ def random_segments(mels: List[Tensor], weights: Tensor, batch: int, frames: int
 
 class UNAGANTrainer(Trainer):
     """Options: ``audio`` (folder of recordings), ``segment_frames``, ``original_layers``,
-    ``mel`` (a :class:`MelConfig`) and ``overrides`` (``{"unagan"|"mel": {name: value}}``), with
-    the loop's options (:class:`TrainConfig`)."""
+    ``size`` (``"cpu"``, the default, or ``"paper"``: the original's widths, batch, segment
+    and learning rate), ``mel`` (a :class:`MelConfig`) and ``overrides``
+    (``{"unagan"|"mel": {name: value}}``), with the loop's options (:class:`TrainConfig`)."""
 
     kind = "unagan"
     project = "demiurge-unagan"
-    defaults = TrainConfig(max_steps=100_000, eval_every=1000, batch_size=5, seed=0, val_fraction=0.1)
-    options = ("audio", "segment_frames", "original_layers", "mel", "overrides")
+    defaults = TrainConfig(max_steps=100_000, eval_every=500, batch_size=CPU_TRAIN["batch_size"], seed=0,
+                           val_fraction=0.1)
+    options = ("audio", "segment_frames", "original_layers", "size", "mel", "overrides")
     prefixes = {"mel": "mel"}
     set_prefixes = {"unagan": "u"}
 
     def make_config(self, base: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         given, base = self.given, base or {}
         overrides, mel, stored = audio_parts(given, base)
+        size = given.get("size", "cpu")
+        if size not in SIZES:
+            raise DemiurgeError(f"--size must be one of {', '.join(SIZES)}, not {size!r}")
+        preset = PAPER_TRAIN if size == "paper" else CPU_TRAIN
         cfg = UNAGANConfig.from_dict(base["unagan"]) if "unagan" in base else UNAGANConfig()
+        if size == "paper":
+            cfg = cfg.replace(**PAPER_SIZE)
         if given.get("original_layers"):
             cfg = cfg.replace(causal=False)
         cfg = apply(cfg, overrides.get("unagan"))
         if "segment_frames" in given:
             stored["segment_frames"] = given["segment_frames"]
-        train = self.train_section(stored, segment_frames=512, betas=(0.5, 0.999), gamma=1.0, lambda_k=0.01,
-                                   k0=0.0, lambda_cycle=1.0, grad_clip=3.0, validation_segments=4)
+        train = self.train_section(stored, batch_size=preset["batch_size"],
+                                   segment_frames=preset["segment_frames"], betas=(0.5, 0.999),
+                                   gamma=1.0, lambda_k=0.01, k0=0.0, lambda_cycle=1.0, grad_clip=3.0,
+                                   validation_segments=4)
         if train["lr"] is None:
-            train["lr"] = 1e-4
+            train["lr"] = preset["lr"]
         if train["segment_frames"] % cfg.frames_per_z:
             raise DemiurgeError(f"--segment-frames ({train['segment_frames']}) must be a multiple of "
                                 f"{cfg.frames_per_z} (mel frames per z vector)")
@@ -110,6 +135,9 @@ class UNAGANTrainer(Trainer):
                                           torch.Generator().manual_seed(1234))
         self.val_z = torch.randn(train["validation_segments"], cfg.z_channels, frames // cfg.frames_per_z,
                                  generator=torch.Generator().manual_seed(4321))
+        self.val_stats = FrameStatistics.of(torch.cat(val_mels, dim=1).T.double().numpy())
+        self.frechet_z = torch.randn(FRECHET_CLIPS, cfg.z_channels, FRECHET_FRAMES // cfg.frames_per_z,
+                                     generator=torch.Generator().manual_seed(5678))
 
         generator = UNAGANGenerator(cfg, n_mels=mel_config.n_mels, hop_length=mel_config.hop_length)
         encoder = MelEncoder(cfg, n_mels=mel_config.n_mels)
@@ -172,8 +200,11 @@ class UNAGANTrainer(Trainer):
             fake = generator(self.val_z.to(self.device))
             loss_real = float((discriminator(x) - x).abs().mean())
             loss_fake = float((discriminator(fake) - fake).abs().mean())
+            generated = generator(self.frechet_z.to(self.device))
         discriminator.train()
-        metric = loss_real + abs(gamma * loss_real - loss_fake)
+        convergence = loss_real + abs(gamma * loss_real - loss_fake)
+        frames = generated.transpose(1, 2).reshape(-1, generated.shape[1]).double().cpu().numpy()
+        metric = frechet_distance(FrameStatistics.of(frames), self.val_stats)
         samples = run.path / "samples"
         samples.mkdir(parents=True, exist_ok=True)
         if not (samples / "z.npy").exists():
@@ -184,7 +215,8 @@ class UNAGANTrainer(Trainer):
         save_mel_png(samples / f"{name}.png", [("held-out mel (z-scored)", x[0].cpu().numpy()),
                                                 (f"generated, step {step}", fake[0].cpu().numpy())])
         logger.log_image("mel", samples / f"{name}.png", step=step)
-        return metric, {"val_convergence": metric, "val_loss_real": loss_real, "val_loss_fake": loss_fake}
+        return metric, {"val_frechet": metric, "val_convergence": convergence, "val_loss_real": loss_real,
+                        "val_loss_fake": loss_fake}
 
     def statistics(self) -> Dict[str, Any]:
         mean, std = self.stats
