@@ -11,6 +11,7 @@ vocoder's floor: the best a mel generator can reach through it) and pink noise (
 
     python tools/bench_unagan.py --minutes 8 --eval-every 100
     python tools/bench_unagan.py --audio RECORDINGS/ --set u.channels=256 --segment-frames 512
+    python tools/bench_unagan.py --spectrogram demo-output/synthesis/raw_generated --png out.png
 
 CPU time is the process's (``time.process_time``) over the training steps alone (evaluations
 excluded); run with one thread (``--threads 1``, the default) on a machine doing other work.
@@ -22,12 +23,13 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 import torch
 
 from demiurge.config_flags import parse_set
+from demiurge.data.audio import load_audio
 from demiurge.data.demo_corpus import make_demo_corpus
 from demiurge.dsp import Descriptors, LogMel
 from demiurge.models.pretrained import base_generator
@@ -133,7 +135,10 @@ def main() -> None:
     parser.add_argument("--held-out", help="held-out folder (default: with --audio its trainer's held-out "
                         "files; else the demo corpus made with another seed: other notes, same kinds of piece)")
     parser.add_argument("--out", help="run folder (default: a temporary one)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out (CPU time counts from here)")
     parser.add_argument("--png", help="write a spectrogram of the last generated clips (and a held-out one) here")
+    parser.add_argument("--spectrogram", metavar="DIR", help="only draw the first three wavs of DIR (e.g. the "
+                        "demo's generated files) below a held-out demo piece into --png, and stop")
     parser.add_argument("--minutes", type=float, default=8.0, help="training budget (wall-clock minutes)")
     parser.add_argument("--max-steps", type=int, default=100_000)
     parser.add_argument("--eval-every", type=int, default=100)
@@ -148,6 +153,14 @@ def main() -> None:
     torch.set_num_threads(args.threads)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_unagan_"))
+    if args.spectrogram:
+        held = make_demo_corpus(tmp / "held_out", seed=1, log=lambda _m: None)[1]
+        files = sorted(Path(args.spectrogram).glob("*.wav"))[:3]
+        real = peak_normalised(load_audio(held, sample_rate=SR))
+        panels = [(f"held-out demo piece ({held.name}, seed 1), peak 0.95", real[: 4 * SR])]
+        panels += [(f"{p.name}", load_audio(p, sample_rate=SR)) for p in files]
+        spectrogram_png(Path(args.png), panels)
+        return
     audio_dir = Path(args.audio) if args.audio else tmp / "corpus"
     if not args.audio:
         make_demo_corpus(audio_dir, log=lambda _m: None)
@@ -171,7 +184,7 @@ def main() -> None:
     overrides = {"unagan": parse_set(args.set, {"u": (UNAGANConfig,)}).get("u", {})}
     rows: List[Dict[str, float]] = []
     out = Path(args.out) if args.out else tmp / "run"
-    trainer = BenchTrainer(measure=measure, vocoder=vocoder, seconds=args.seconds, rows=rows, out=out,
+    trainer = BenchTrainer(measure=measure, vocoder=vocoder, seconds=args.seconds, rows=rows, out=out, resume=args.resume,
                            audio=audio_dir, max_steps=args.max_steps, eval_every=args.eval_every,
                            max_minutes=args.minutes, batch_size=args.batch_size,
                            segment_frames=args.segment_frames, lr=args.lr, size=args.size, threads=args.threads,
@@ -188,19 +201,20 @@ def main() -> None:
           f"(batch {train['batch_size']} x {train['segment_frames']} frames, lr {train['lr']:g}); "
           f"best: Fréchet {min(r['fd'] for r in rows):.1f}; run in {out}")
     if args.png:
-        spectrogram_png(Path(args.png), trainer.clips[:3], held_out[0][: len(trainer.clips[0])], steps)
+        panels = [("held-out (real)", held_out[0][: len(trainer.clips[0])])]
+        panels += [(f"generated {i + 1} (UNAGAN, step {steps}, istft-base)", g)
+                   for i, g in enumerate(trainer.clips[:3])]
+        spectrogram_png(Path(args.png), panels)
 
 
-def spectrogram_png(path: Path, generated: List[np.ndarray], real: np.ndarray, step: int) -> None:
-    """THE log-mel of a held-out clip and of generated clips, one panel each, in dB."""
+def spectrogram_png(path: Path, panels: List[Tuple[str, np.ndarray]]) -> None:
+    """THE log-mel (in dB) of each ``(title, float32[T])``, one panel each."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     logmel = LogMel()
-    panels = [("held-out (real)", real)] + [(f"generated {i + 1} (UNAGAN, step {step}, istft-base)", g)
-                                            for i, g in enumerate(generated)]
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 1.9 * len(panels)), squeeze=False)
     for ax, (title, audio) in zip(axes[:, 0], panels):
         with torch.no_grad():
