@@ -127,7 +127,7 @@ def mfcc_preset(name: str) -> MFCCConfig:
     ones."""
     if name not in MFCC_PRESETS:
         raise DemiurgeError(f"unknown descriptor preset {name!r}; the presets are "
-                            + ", ".join(f"{n} ({_preset_text(c)})" for n, c in MFCC_PRESETS.items()))
+                            + ", ".join(f"{n} ({preset_text(c)})" for n, c in MFCC_PRESETS.items()))
     return MFCC_PRESETS[name]
 
 
@@ -136,7 +136,8 @@ def preset_name(config: MFCCConfig) -> str:
     return next((n for n, c in MFCC_PRESETS.items() if c == config), "custom")
 
 
-def _preset_text(config: MFCCConfig) -> str:
+def preset_text(config: MFCCConfig) -> str:
+    """``"n_fft 1024, hop 256, causal deltas"``: what sets a preset apart, in words."""
     deltas = "causal" if config.delta_causal else "centred"
     return f"n_fft {config.n_fft}, hop {config.hop_length}, {deltas} deltas"
 
