@@ -10,8 +10,9 @@ import torch
 
 from demiurge.errors import DemiurgeError
 from demiurge.live.engine import EngineCore
-from live_fixtures import (SR, TONES, engine_for, loudness_db, other_tone_db,  # noqa: F401
-                           predictor_ts, steady_tone, tone_db, tone_level)
+from live_fixtures import (LOUDNESS_WEIGHTS, SR, TONES, burst_db, burst_signal,  # noqa: F401
+                           engine_for, loudness_db, other_tone_db, predictor_ts, steady_tone,
+                           tone_db, tone_level)
 
 
 def test_mosaic_answers_a_tone_with_that_tones_segments(tone_db):
@@ -73,6 +74,25 @@ def test_latency_is_measured_as_computed(loudness_db, block):
     measured = 0.5 * ((rise_out - rise_in) + (fall_out - fall_in))
     assert abs(measured - engine.latency_samples()) <= engine.core.hop / 2, \
         (measured, engine.latency_samples(), rise_out - rise_in, fall_out - fall_in)
+
+
+@pytest.mark.parametrize("offset", [0, 100, 333, 700])
+def test_an_onset_is_answered_after_the_reported_latency(burst_db, offset):
+    """Silence, then a noise burst: the answer's onset comes the computed latency after the
+    input's (at block 256: 512 samples = 11.6 ms with the live preset, 5852 = 132.7 ms with
+    the default). The DB holds the burst at four alignments a quarter hop apart; the loudness
+    of a window that has caught only the start of a burst varies with the noise under its
+    taper by about the step between two alignments, so the answering frame may be one
+    alignment off the nearest: a quarter hop, plus half the 32-samples windows the level is
+    read over, is the tolerance (1.8 ms with the live preset)."""
+    engine = engine_for(burst_db, weights=LOUDNESS_WEIGHTS)
+    x = burst_signal([SR + offset], 3.0, seed=7)
+    y = engine.render(x)
+    (rise_in, _), (rise_out, _) = edges(x, window=32), edges(y, window=32)
+    hop = engine.core.hop
+    expected = {256: 512, 1024: 5852}[hop]  # the formula's figure, spelled out
+    assert engine.latency_samples() == expected
+    assert abs((rise_out - rise_in) - expected) <= hop / 4 + 16, (rise_out - rise_in, expected)
 
 
 def test_block_size_does_not_change_the_output(tone_db):

@@ -202,6 +202,12 @@ def defaults() -> Dict[str, Any]:
     return {p.name: p.default for p in PARAMS}
 
 
+def default_xfade_ms(*, sample_rate: int, hop_length: int) -> float:
+    """The ``xfade`` a DB starts with: the parameter's default, or one hop where that is
+    shorter (5.8 ms with the ``live`` descriptor preset's hop of 256 samples)."""
+    return min(float(PARAMS_BY_NAME["xfade"].default), 1000.0 * hop_length / sample_rate)
+
+
 def help_messages() -> list:
     """``[(address, args)]``: the ``/demiurge/help`` reply, one message per address."""
     return [(f"{PREFIX}/help", item.help_args()) for item in (*PARAMS, *COMMANDS)]
