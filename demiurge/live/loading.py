@@ -107,13 +107,15 @@ def cache_dir() -> Path:
 def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
     """``(db_dir, predictor_run_dir)`` of the embedded default, built on first use.
 
-    The default is the demo's recorded chain (:func:`demiurge.demo.recorded_chain`): first use
-    writes the demo corpus, describes it and trains the demo's small predictor on it (progress
-    bars, a few minutes on two CPU cores) into :func:`cache_dir`; later uses find them there.
+    The default is the demo's recorded chain (:func:`demiurge.demo.recorded_chain`) described
+    with the ``live`` descriptor preset (the lowest latency): first use writes the demo
+    corpus, describes it and trains the demo's small predictor on it (progress bars, a few
+    minutes on two CPU cores) into :func:`cache_dir`; later uses find them there (a cache
+    described otherwise, by an older Demiurge, is built again).
     """
     from demiurge.demo import recorded_chain
 
     root = cache_dir() / "default"
     log(f"embedded default: {root} (built on first use)")
-    chain = recorded_chain(root, log=log)
+    chain = recorded_chain(root, preset="live", log=log)
     return chain.db, chain.predictor
