@@ -27,12 +27,14 @@ def _source(run: Run, step: int, which: str) -> Dict[str, Any]:
 
 
 def _build_predictor(run: Run, which: str, vocoder: Optional[Run]) -> Built:
+    from demiurge.dsp.config import preset_name
     from demiurge.plugin.predictor import PredictorPlugin
 
     trained = load_predictor(run, which=which)
     plugin = PredictorPlugin(forecaster=trained.forecaster(), mfcc_config=trained.mfcc_config)
     source = dict(_source(run, trained.step, trained.checkpoint.which),
-                  mfcc_config=trained.mfcc_config.to_dict())
+                  mfcc_config=trained.mfcc_config.to_dict(),
+                  descriptor_preset=preset_name(trained.mfcc_config))
     return plugin, trained.mfcc_config.sample_rate, source
 
 
