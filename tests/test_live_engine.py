@@ -182,6 +182,11 @@ def test_db_with_other_descriptor_settings_is_refused(tone_db, tmp_path):
                             config=MFCCConfig(hop_length=512), log=lambda line: None).path
     with pytest.raises(DemiurgeError, match="differ from the running engine"):
         engine.swap_db(load_db(other))
+    causal = describe_folder(tone_db.parent / "audio", tmp_path / "causal",
+                             config=MFCCConfig(delta_causal=True), log=lambda line: None).path
+    with pytest.raises(DemiurgeError, match="hop 1024, 44100 Hz, custom preset\\) differ from "
+                                            "the running engine's .*, default preset\\)"):
+        engine.swap_db(load_db(causal))
 
 
 @pytest.mark.parametrize("search", ["exact", "hnsw"])

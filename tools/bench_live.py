@@ -85,7 +85,7 @@ def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int,
         engine.process(audio[i:i + block])
     times = np.empty(n // block)
     cpu = np.empty(n // block)
-    stage = np.zeros(n // block, int)  # 1: describe + forecast, 2: query + playback, 0: neither
+    stage = np.zeros(n // block, int)  # 1: describe + forecast, 2: query + playback, 3: both
     core = engine.core
     realtime = realtime_priority(5)  # as the live engine thread runs, when allowed
     for k, i in enumerate(range(0, n, block)):
@@ -93,7 +93,7 @@ def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int,
         c0, t0 = time.thread_time(), time.perf_counter()
         engine.process(audio[i:i + block])
         times[k], cpu[k] = time.perf_counter() - t0, time.thread_time() - c0
-        stage[k] = 1 if core.hops_seen != hops else (2 if core.answers != answers else 0)
+        stage[k] = int(core.hops_seen != hops) + 2 * int(core.answers != answers)
     normal_priority()
     return {"frames": len(db.offsets), "times": times, "cpu": cpu, "stage": stage,
             "period": block / 44100, "search": search, "realtime": realtime,
@@ -120,7 +120,10 @@ def report_engine(r: dict, preset: str) -> None:
           f"{'p99/period':>12}")
     stage = r["stage"]
     for name, mask in (("all", stage >= 0), ("describe + forecast", stage == 1),
-                       ("query + playback", stage == 2), ("other", stage == 0)):
+                       ("query + playback", stage == 2), ("both (hop = block)", stage == 3),
+                       ("other", stage == 0)):
+        if not mask.any():  # hop = block: every block runs both stages
+            continue
         for clock in ("wall", "cpu"):
             t = r["times" if clock == "wall" else "cpu"][mask]
             p50, p99, mx = (np.percentile(t, 50) * 1e3, np.percentile(t, 99) * 1e3, t.max() * 1e3)
@@ -199,8 +202,9 @@ def jack_run(db_dir: Path, predictor: Path, *, seconds: float, search: str,
               f"follow mode, {search} search, {seconds:.0f} s "
               f"= {blocks:.0f} blocks: late blocks {end[5] - start[5]}, engine load "
               f"{end[6]:.1%}, reported latency {end[4]:.1f} ms")
-        sock.sendto(OscMessageBuilder("/demiurge/mode").add_arg("mosaic").build().dgram,
-                    ("127.0.0.1", port))
+        mode = OscMessageBuilder("/demiurge/mode")
+        mode.add_arg("mosaic")
+        sock.sendto(mode.build().dgram, ("127.0.0.1", port))
         time.sleep(0.2)
         return float(status()[4])
     finally:

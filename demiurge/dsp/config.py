@@ -114,8 +114,8 @@ class MFCCConfig(_Config):
 
 
 # Named descriptor settings for ``demiurge describe --preset``. ``live`` is the low-latency one:
-# a 23 ms window every 5.8 ms with causal deltas, so a live engine answers a sound about 10 ms
-# after it (``default``: 46 ms every 23 ms with centred deltas, about 130 ms); see docs/live.md.
+# a 23 ms window every 5.8 ms with causal deltas, so the live engine answers a sound 11.6 ms
+# after it (``default``: 46 ms every 23 ms with centred deltas, 132.7 ms); see docs/live.md.
 MFCC_PRESETS = {
     "default": MFCCConfig(),
     "live": MFCCConfig(n_fft=1024, hop_length=256, delta_causal=True),

@@ -408,4 +408,7 @@ def check_predictor_matches(db: "LoadedDB", forecaster: nn.Module) -> None:
 
 
 def _config_text(config) -> str:
-    return f"{config.n_features} features, hop {config.hop_length}, {config.sample_rate} Hz"
+    from demiurge.dsp.config import preset_name
+
+    return (f"{config.n_features} features, hop {config.hop_length}, {config.sample_rate} Hz, "
+            f"{preset_name(config)} preset")

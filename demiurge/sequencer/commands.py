@@ -114,8 +114,8 @@ def register(subparsers) -> None:
     p.add_argument("--preset", default="default", metavar="NAME",
                    help="named descriptor settings, which the flags below change: "
                         + "; ".join(f"{name} = {preset_text(c)}" for name, c in MFCC_PRESETS.items())
-                        + ". live is for demiurge-live, which then answers within about 10 ms "
-                          "(docs/live.md); it gives 4x more frames (default: default)")
+                        + ". live is for demiurge-live, whose engine then answers 11.6 ms after "
+                          "a sound (docs/live.md); it gives 4x more frames (default: default)")
     add_flags(p, MFCCConfig, title="descriptor settings (stored with the DB)")
     p.set_defaults(func=run_describe)
 
