@@ -246,6 +246,36 @@ def test_file_render_through_the_cli_equals_the_engine(tone_db, tmp_path):
     np.testing.assert_array_equal(rendered, expected)
 
 
+def test_a_db_described_with_a_preset_plays_with_it_in_the_cli(burst_db, tmp_path, caplog):
+    """`demiurge-live --db` takes the descriptor settings (the preset) from the DB: the file
+    render of the CLI is the engine's on that DB, answering the burst after its latency."""
+    import logging
+
+    import soundfile as sf
+
+    from demiurge.data.audio import write_audio
+    from demiurge.dsp.config import preset_name
+    from demiurge.live import cli
+    from demiurge.live.params import defaults
+    from demiurge.sequencer.db import DescriptorDB
+    from live_fixtures import NEAREST, make_forecaster
+
+    x = burst_signal([SR + 100], 2.0, seed=3)
+    src = write_audio(tmp_path / "in.wav", x, sample_rate=SR)
+    predictor = tmp_path / "p.ts"
+    torch.jit.script(make_forecaster(burst_db)).save(str(predictor))
+    out = tmp_path / "out.wav"
+    with caplog.at_level(logging.INFO, logger="demiurge.live"):
+        assert cli.main(["--db", str(burst_db), "--predictor", str(predictor), "--mode", "mosaic",
+                         "--input-file", str(src), "--output-file", str(out)]) == 0
+    name = preset_name(DescriptorDB.open(burst_db).config)
+    assert f"{name} descriptor preset" in caplog.text
+    rendered, _ = sf.read(out, dtype="float32")
+    engine = engine_for(burst_db, **{n: defaults()[n] for n in NEAREST})
+    np.testing.assert_array_equal(rendered, engine.render(x))
+    assert engine.core.hop == {"live": 256, "default": 1024}[name]
+
+
 def test_cli_refuses_bad_arguments_with_one_line(tone_db, predictor_ts, tmp_path, capsys):
     from demiurge.live import cli
 
