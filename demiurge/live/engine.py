@@ -34,6 +34,7 @@ import torch
 from torch import Tensor, nn
 
 from demiurge.dsp import Descriptors
+from demiurge.dsp.config import preset_name
 from demiurge.errors import DemiurgeError
 from demiurge.live.params import MODES, MessageError, default_xfade_ms, defaults
 from demiurge.sequencer.playback import crossfade_samples
@@ -380,7 +381,7 @@ class Engine:
         figure may become negative: the answer comes ahead of the input). In mosaic mode an
         onset is answered this long after it (tests/test_live_engine.py measures it): 512
         samples (11.6 ms) with the ``live`` descriptor preset, 5852 (132.7 ms) with the
-        default, at any block up to the hop.
+        default, at block 256.
         """
         core = self.core
         staged = core.chunk if core.chunk < core.hop else 0  # stage 2 runs one chunk later
@@ -408,7 +409,5 @@ def check_predictor_matches(db: "LoadedDB", forecaster: nn.Module) -> None:
 
 
 def _config_text(config) -> str:
-    from demiurge.dsp.config import preset_name
-
     return (f"{config.n_features} features, hop {config.hop_length}, {config.sample_rate} Hz, "
             f"{preset_name(config)} preset")
