@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from demiurge.errors import DemiurgeError
-from demiurge.live.engine import EngineCore
+from demiurge.sequencer.engine_core import EngineCore
 from live_fixtures import (SR, TONES, engine_for, loudness_db, other_tone_db,  # noqa: F401
                            predictor_ts, steady_tone, tone_db, tone_level)
 

@@ -1,0 +1,169 @@
+"""The engine core: audio block in, Demiurge's answer out. No sound card, no threads, no I/O.
+
+:class:`EngineCore` is the per-block core, plain torch (TorchScript-able, so the same code can
+be scripted into one nn~ module with the DB inside; the host-side wrapper of ``demiurge-live``
+is :class:`demiurge.live.engine.Engine`). Per block ``Tensor[1 x B]`` it
+
+1. accumulates the input until a descriptor hop (1024 samples by default) is complete,
+2. describes the hop with the streaming MFCC module (:class:`demiurge.dsp.Descriptors`),
+3. chooses the target frame by mode: ``mosaic`` the input frame itself, ``follow`` the
+   predictor's forecast ``horizon`` frames ahead, ``dream`` the predictor's forecast of its
+   own previous output,
+4. answers it with the sequencer's answer (:class:`~demiurge.sequencer.answer.Answerer`: query
+   and playback, one matched DB frame -> one hop of audio, equal-power crossfades), and
+5. mixes the answer with the input (dry/wet, equal power) and applies the output gain, both
+   ramped over the block.
+
+The block B must divide the hop (or be a multiple of it). The work of a hop is split over two
+blocks so that no block carries all of it: the block that completes a hop describes it and
+forecasts (stage 1), the next block queries and plays (stage 2), and the answer sounds from
+that block on. With B < hop the output is therefore the same for every block size, one hop
+behind the hop being analysed; with B >= hop both stages run in the same block.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import List
+
+import torch
+from torch import Tensor, nn
+
+from demiurge.errors import DemiurgeError
+
+MOSAIC, FOLLOW, DREAM = 0, 1, 2
+
+
+class EngineCore(nn.Module):
+    """Block-in/block-out engine core: ``process(Tensor[1 x B]) -> Tensor[1 x B]``.
+
+    Args:
+        descriptors: the streaming MFCC module (its config must be the DB's).
+        forecaster: a streaming forecaster (``push(Tensor[1 x F x T])``,
+            ``forecast(h) -> Tensor[1 x F x h]``, ``reset()``, ``window_size``).
+        answerer: a :class:`~demiurge.sequencer.answer.Answerer` (query + playback over one DB).
+        block: samples per ``process`` call.
+        history: raw input frames kept to (re)prime a forecaster (>= its window).
+    """
+
+    def __init__(self, descriptors: nn.Module, forecaster: nn.Module, answerer: nn.Module, *,
+                 block: int = 256, history: int = 64):
+        super().__init__()
+        hop = int(descriptors.hop)
+        if hop % block != 0 and block % hop != 0:
+            raise DemiurgeError(f"block size {block} must divide the descriptor hop {hop} "
+                                f"(or be a multiple of it): try {_divisors_hint(hop)}")
+        self.descriptors = descriptors
+        self.forecaster = forecaster
+        self.answerer = answerer
+        self.incoming = answerer   # the answerer being crossfaded in while ``switching``
+        self.switching = False
+        self.switched = False      # set by the hop that finished a switch (host swaps modules)
+        self.hop = hop
+        self.block = int(block)
+        self.chunk = min(self.block, hop)
+        self.n_features = int(descriptors.n_features)
+        self.warmup_hops = int(descriptors.latency_frames)
+        self.mode = 0  # index in MODES: 0 mosaic, 1 follow, 2 dream
+        self.horizon = 1
+        self.drywet = 1.0
+        self.gain = 1.0
+        self.fill = 0
+        self.pos = 0
+        self.pending = False  # a hop analysed, its answer due at the next chunk
+        self.hops_seen = 0
+        self.answers = 0
+        self.history_size = int(history)
+        self.register_buffer("acc", torch.zeros(1, hop), persistent=False)
+        self.register_buffer("wet", torch.zeros(1, hop), persistent=False)
+        self.register_buffer("target", torch.zeros(1, self.n_features), persistent=False)
+        self.register_buffer("history", torch.zeros(1, self.n_features, self.history_size),
+                             persistent=False)
+        t = (torch.arange(hop, dtype=torch.float32) + 0.5) / hop
+        self.register_buffer("fade_in", torch.sin(0.5 * math.pi * t).unsqueeze(0), persistent=False)
+        self.register_buffer("fade_out", torch.cos(0.5 * math.pi * t).unsqueeze(0), persistent=False)
+        r = (torch.arange(self.block, dtype=torch.float32) + 1.0) / self.block
+        self.register_buffer("ramp", r.unsqueeze(0), persistent=False)
+        self._mix_state = [self.drywet, self.gain]  # values reached at the end of the last block
+
+    # ------------------------------------------------------------------ per block
+    def forward(self, x: Tensor) -> Tensor:
+        return self.process(x)
+
+    @torch.jit.export
+    def process(self, x: Tensor) -> Tensor:
+        """``Tensor[1 x B]`` input block -> ``Tensor[1 x B]`` output block."""
+        pieces: List[Tensor] = []
+        for i in range(self.block // self.chunk):
+            seg = x[:, i * self.chunk:(i + 1) * self.chunk]
+            self.acc[:, self.fill:self.fill + self.chunk] = seg
+            self.fill += self.chunk
+            if self.pending:
+                self.answer_hop()  # stage 2 for the hop completed one chunk ago
+            if self.fill == self.hop:
+                self.fill = 0
+                self.analyse_hop()  # stage 1
+                if self.chunk == self.hop:
+                    self.answer_hop()  # no later chunk in this hop: answer at once
+            pieces.append(self.wet[:, self.pos:self.pos + self.chunk].clone())
+            self.pos += self.chunk
+        wet = torch.cat(pieces, dim=1)
+        # Ramp dry/wet (equal power) and gain from last block's values to the current ones.
+        dw0, g0 = self._mix_state[0], self._mix_state[1]
+        dw = dw0 + (self.drywet - dw0) * self.ramp
+        g = g0 + (self.gain - g0) * self.ramp
+        self._mix_state = [self.drywet, self.gain]
+        return g * (torch.cos(0.5 * math.pi * dw) * x + torch.sin(0.5 * math.pi * dw) * wet)
+
+    def analyse_hop(self) -> None:
+        """Stage 1: describe the completed hop (``acc``) and choose the target frame."""
+        frame = self.descriptors.stream(self.acc)  # [1 x F x 1]
+        self.hops_seen += 1
+        self.history.copy_(torch.cat([self.history[:, :, 1:], frame], dim=2))
+        if self.mode == 0:  # mosaic
+            self.forecaster.push(frame)
+            target = frame[:, :, 0]
+        elif self.mode == 1:  # follow
+            self.forecaster.push(frame)
+            target = self.forecaster.forecast(self.horizon)[:, :, self.horizon - 1]
+        else:  # dream
+            future = self.forecaster.forecast(1)
+            self.forecaster.push(future)
+            target = future[:, :, 0]
+        self.target.copy_(target)
+        self.pending = True
+
+    def answer_hop(self) -> None:
+        """Stage 2: query and play the target frame into ``wet`` (one hop)."""
+        self.pending = False
+        self.pos = 0
+        if self.hops_seen <= self.warmup_hops:
+            if self.switching:  # nothing playing yet: switch without a crossfade
+                self.switching = False
+                self.switched = True
+            self.wet.zero_()  # no real descriptor frame yet
+            return
+        out = self.answerer(self.target)
+        if self.switching:
+            out = out * self.fade_out + self.incoming(self.target) * self.fade_in
+            self.switching = False
+            self.switched = True
+        self.wet.copy_(out)
+        self.answers += 1
+
+    # ------------------------------------------------------------------ control
+    @torch.jit.export
+    def prime(self, frames: Tensor) -> None:
+        """Restart the forecaster's context from raw frames ``Tensor[1 x F x T]``."""
+        self.forecaster.reset(1)
+        self.forecaster.push(frames)
+
+    @torch.jit.export
+    def prime_from_input(self) -> None:
+        """Restart the forecaster's context from the latest input frames."""
+        n = min(self.history_size, max(self.hops_seen - self.warmup_hops, 1))
+        self.prime(self.history[:, :, self.history_size - n:])
+
+
+def _divisors_hint(hop: int) -> str:
+    return ", ".join(str(hop // d) for d in (16, 8, 4, 2, 1) if hop % d == 0)
