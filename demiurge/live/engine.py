@@ -18,7 +18,7 @@ from torch import nn
 from demiurge.dsp import Descriptors
 from demiurge.errors import DemiurgeError
 from demiurge.live.params import MODES, MessageError, defaults
-from demiurge.sequencer.engine_core import DREAM, FOLLOW, EngineCore
+from demiurge.sequencer.engine_core import EngineCore
 from demiurge.sequencer.playback import crossfade_samples
 from demiurge.sequencer.query_settings import QuerySettings
 
@@ -131,10 +131,7 @@ class Engine:
     def _apply(self, name: str, value: Any) -> None:
         core = self.core
         if name == "mode":
-            mode = MODES.index(value)
-            if mode != core.mode and DREAM in (mode, core.mode):
-                core.prime_from_input()  # dream starts from (and leaves back to) the input
-            core.mode = mode
+            core.set_mode(MODES.index(value))
         elif name == "drywet":
             core.drywet = float(value)
         elif name == "gain":
@@ -212,25 +209,9 @@ class Engine:
 
     # ------------------------------------------------------------------ reporting
     def latency_samples(self) -> int:
-        """Samples from a sound at the input to the output that answers it (computed).
-
-        Frame f describes the input around sample ``f * hop``. The descriptors emit it
-        ``latency_frames`` hops later (the deltas' centred window), with the hop that ends at
-        sample ``(f + latency_frames + 1) * hop``; its answer is played from the first sample
-        of the block after the one that completes that hop (of the same block when
-        ``block >= hop``), and the matched DB frame's centre sounds half a hop plus half a
-        crossfade (the playback's ``latency_samples``) later. A follow-mode forecast ``horizon`` frames ahead
-        anticipates by ``horizon`` hops (the figure may become negative: the answer comes
-        ahead of the input). The delta features look ``latency_frames`` hops ahead, so an
-        onset can reach the answer earlier than this figure says.
-        """
-        core = self.core
-        staged = core.chunk if core.chunk < core.hop else 0  # stage 2 runs one chunk later
-        lat = (core.warmup_hops + 1) * core.hop - core.chunk + staged + core.hop // 2 + \
-            int(core.answerer.playback.latency_samples)
-        if core.mode == FOLLOW:
-            lat -= core.horizon * core.hop
-        return int(lat)
+        """Samples from a sound at the input to the output that answers it (computed: see
+        :meth:`EngineCore.latency_samples`)."""
+        return self.core.latency_samples()
 
     def match(self) -> Tuple[str, int, float]:
         """The latest match: (file, sample offset in it, distance)."""

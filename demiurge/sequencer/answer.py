@@ -9,6 +9,7 @@ candidate search in front of the same choice rules, for large DBs.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import torch
@@ -49,12 +50,12 @@ class Answerer(nn.Module):
         """Apply ``k``, ``avoid_repeats`` and ``continuity`` (between blocks; the weights
         need a new search space: :meth:`with_weights`). A new ``avoid_repeats`` forgets past
         matches."""
-        q = self.query
-        q.k = int(settings.k)
-        if int(settings.avoid_repeats) != q.avoid_repeats:
-            q.avoid_repeats = int(settings.avoid_repeats)
-            q.recent = torch.full([max(int(settings.avoid_repeats), 1)], -1, dtype=torch.long)
-        q.continuity = float(settings.continuity)
+        if self.query.set_choice(int(settings.k), int(settings.avoid_repeats),
+                                 float(settings.continuity)) != 0:
+            raise DemiurgeError(f"need k >= 1, avoid_repeats >= 0, 0 <= continuity <= 1 and "
+                                f"k + avoid_repeats <= the DB's {self.n_frames} frames (got "
+                                f"k={settings.k}, avoid_repeats={settings.avoid_repeats}, "
+                                f"continuity={settings.continuity})")
 
     @torch.jit.ignore
     def with_crossfade(self, samples: int) -> "Answerer":
@@ -71,6 +72,14 @@ class Answerer(nn.Module):
         query = self.query.with_weights(weights)
         query.previous.copy_(self.query.previous)
         return self._rebuilt(query, self.playback)
+
+    @torch.jit.ignore
+    def fork(self) -> "Answerer":
+        """Another answerer over the same DB tensors (shared, not copied: scripted and saved
+        once) with its own choice and playback state, fresh: one per stream of an nn~
+        batch."""
+        return Answerer(_own_state(self.query, ("previous", "recent")),
+                        _own_state(self.playback, ("previous",)))
 
     @torch.jit.ignore
     def _rebuilt(self, query: nn.Module, playback: nn.Module) -> "Answerer":
@@ -103,6 +112,17 @@ class Answerer(nn.Module):
         if search == "exact":
             return Answerer(query, playback)
         return IndexedAnswerer(query, playback)
+
+
+def _own_state(module: nn.Module, state: tuple) -> nn.Module:
+    """A shallow copy of ``module`` sharing its buffers except ``state`` (fresh: -1)."""
+    twin = copy.copy(module)
+    twin._buffers = dict(module._buffers)
+    twin._modules = dict(module._modules)
+    twin._parameters = dict(module._parameters)
+    for name in state:
+        twin._buffers[name] = torch.full_like(module._buffers[name], -1)
+    return twin
 
 
 class IndexedAnswerer(Answerer):

@@ -82,8 +82,6 @@ class EngineCore(nn.Module):
         t = (torch.arange(hop, dtype=torch.float32) + 0.5) / hop
         self.register_buffer("fade_in", torch.sin(0.5 * math.pi * t).unsqueeze(0), persistent=False)
         self.register_buffer("fade_out", torch.cos(0.5 * math.pi * t).unsqueeze(0), persistent=False)
-        r = (torch.arange(self.block, dtype=torch.float32) + 1.0) / self.block
-        self.register_buffer("ramp", r.unsqueeze(0), persistent=False)
         self._mix_state = [self.drywet, self.gain]  # values reached at the end of the last block
 
     # ------------------------------------------------------------------ per block
@@ -92,26 +90,33 @@ class EngineCore(nn.Module):
 
     @torch.jit.export
     def process(self, x: Tensor) -> Tensor:
-        """``Tensor[1 x B]`` input block -> ``Tensor[1 x B]`` output block."""
+        """``Tensor[1 x n]`` input -> ``Tensor[1 x n]`` output, ``n = block`` (the host's
+        blocks) or, when ``block < hop``, any length: the input is cut into pieces at the
+        ``block`` grid, so the output is the same for every way of cutting a signal (what
+        the nn~ export relies on, whatever nn~'s buffer size)."""
         pieces: List[Tensor] = []
-        for i in range(self.block // self.chunk):
-            seg = x[:, i * self.chunk:(i + 1) * self.chunk]
-            self.acc[:, self.fill:self.fill + self.chunk] = seg
-            self.fill += self.chunk
+        n = x.shape[1]
+        i = 0
+        while i < n:
+            step = min(self.chunk - self.fill % self.chunk, n - i)
+            self.acc[:, self.fill:self.fill + step] = x[:, i:i + step]
             if self.pending:
                 self.answer_hop()  # stage 2 for the hop completed one chunk ago
+            self.fill += step
             if self.fill == self.hop:
                 self.fill = 0
                 self.analyse_hop()  # stage 1
                 if self.chunk == self.hop:
                     self.answer_hop()  # no later chunk in this hop: answer at once
-            pieces.append(self.wet[:, self.pos:self.pos + self.chunk].clone())
-            self.pos += self.chunk
+            pieces.append(self.wet[:, self.pos:self.pos + step].clone())
+            self.pos += step
+            i += step
         wet = torch.cat(pieces, dim=1)
-        # Ramp dry/wet (equal power) and gain from last block's values to the current ones.
+        # Ramp dry/wet (equal power) and gain from last call's values to the current ones.
+        ramp = ((torch.arange(n, dtype=torch.float32) + 1.0) / n).unsqueeze(0)
         dw0, g0 = self._mix_state[0], self._mix_state[1]
-        dw = dw0 + (self.drywet - dw0) * self.ramp
-        g = g0 + (self.gain - g0) * self.ramp
+        dw = dw0 + (self.drywet - dw0) * ramp
+        g = g0 + (self.gain - g0) * ramp
         self._mix_state = [self.drywet, self.gain]
         return g * (torch.cos(0.5 * math.pi * dw) * x + torch.sin(0.5 * math.pi * dw) * wet)
 
@@ -153,6 +158,14 @@ class EngineCore(nn.Module):
 
     # ------------------------------------------------------------------ control
     @torch.jit.export
+    def set_mode(self, mode: int) -> None:
+        """Switch to mode ``mode`` (0 mosaic, 1 follow, 2 dream; between blocks): dream starts
+        from, and leaves back to, the forecaster context of the latest input frames."""
+        if mode != self.mode and (mode == 2 or self.mode == 2):  # to or from dream
+            self.prime_from_input()
+        self.mode = mode
+
+    @torch.jit.export
     def prime(self, frames: Tensor) -> None:
         """Restart the forecaster's context from raw frames ``Tensor[1 x F x T]``."""
         self.forecaster.reset(1)
@@ -163,6 +176,29 @@ class EngineCore(nn.Module):
         """Restart the forecaster's context from the latest input frames."""
         n = min(self.history_size, max(self.hops_seen - self.warmup_hops, 1))
         self.prime(self.history[:, :, self.history_size - n:])
+
+
+    @torch.jit.ignore
+    def latency_samples(self) -> int:
+        """Samples from a sound at the input to the output that answers it (computed).
+
+        Frame f describes the input around sample ``f * hop``. The descriptors emit it
+        ``latency_frames`` hops later (the deltas' centred window), with the hop that ends at
+        sample ``(f + latency_frames + 1) * hop``; its answer is played from the first sample
+        of the block after the one that completes that hop (of the same block when
+        ``block >= hop``), and the matched DB frame's centre sounds half a hop plus half a
+        crossfade (the playback's ``latency_samples``) later. A follow-mode forecast
+        ``horizon`` frames ahead anticipates by ``horizon`` hops (the figure may become
+        negative: the answer comes ahead of the input). The delta features look
+        ``latency_frames`` hops ahead, so an onset can reach the answer earlier than this
+        figure says.
+        """
+        staged = self.chunk if self.chunk < self.hop else 0  # stage 2 runs one chunk later
+        lat = (self.warmup_hops + 1) * self.hop - self.chunk + staged + self.hop // 2 + \
+            int(self.answerer.playback.latency_samples)
+        if self.mode == FOLLOW:
+            lat -= self.horizon * self.hop
+        return int(lat)
 
 
 def _divisors_hint(hop: int) -> str:

@@ -267,6 +267,22 @@ class NearestFrames(nn.Module):
 
     # ------------------------------------------------------------------ sequential choice
     @torch.jit.export
+    def set_choice(self, k: int, avoid_repeats: int, continuity: float) -> int:
+        """New choice settings (between queries): 0, or -1 (nothing changed) if ``k < 1``,
+        ``avoid_repeats < 0``, ``continuity`` outside [0, 1] or ``k + avoid_repeats`` more
+        than the DB's frames. A new ``avoid_repeats`` forgets past matches."""
+        if k < 1 or avoid_repeats < 0 or not 0.0 <= continuity <= 1.0 or \
+                k + avoid_repeats > self.scored_t.shape[1]:
+            return -1
+        self.k = k
+        if avoid_repeats != self.avoid_repeats:
+            self.avoid_repeats = avoid_repeats
+            self.recent = torch.full([max(avoid_repeats, 1)], -1, dtype=torch.long,
+                                     device=self.previous.device)
+        self.continuity = continuity
+        return 0
+
+    @torch.jit.export
     def reset(self) -> None:
         """Forget previous choices: the next query starts a new sequence."""
         self.previous.fill_(-1)
