@@ -59,7 +59,7 @@ class Engine:
         if self.params["weights"]:
             self.core.answerer = self.core.incoming = self._weighted(self.core.answerer,
                                                                      self.params["weights"])
-        self.core._mix_state = [self.core.drywet, self.core.gain]  # no ramp into the start
+        self.core.settle_mix()  # no ramp into the start
 
     # ------------------------------------------------------------------ engine thread
     def process(self, block: np.ndarray) -> np.ndarray:

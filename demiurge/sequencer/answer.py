@@ -89,8 +89,10 @@ class Answerer(nn.Module):
 
     @staticmethod
     def build(*, db, crossfade: int, search: str = "auto",
-              settings: QuerySettings = QuerySettings()) -> "Answerer":
-        """The answerer of a :class:`~demiurge.sequencer.db.DescriptorDB` (loads its audio).
+              settings: QuerySettings = QuerySettings(),
+              audio_dtype: torch.dtype = torch.float32) -> "Answerer":
+        """The answerer of a :class:`~demiurge.sequencer.db.DescriptorDB` (loads its audio,
+        kept as ``audio_dtype``: float32, or float16 for half the memory).
 
         ``search``: ``exact`` (the sequencer's exact k-NN), ``hnsw`` (its faiss HNSW
         candidates, approximate, much faster on large DBs; needs ``demiurge[faiss]``), or
@@ -108,7 +110,7 @@ class Answerer(nn.Module):
                 search = "hnsw" if len(db) >= HNSW_FROM_FRAMES else "exact"
             except ImportError:
                 search = "exact"
-        playback = playback_for_db(db, crossfade=crossfade)
+        playback = playback_for_db(db, crossfade=crossfade, audio_dtype=audio_dtype)
         if search == "exact":
             return Answerer(query, playback)
         return IndexedAnswerer(query, playback)

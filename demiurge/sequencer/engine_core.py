@@ -158,6 +158,12 @@ class EngineCore(nn.Module):
 
     # ------------------------------------------------------------------ control
     @torch.jit.export
+    def settle_mix(self) -> None:
+        """Start the next block at the current dry/wet and gain, without a ramp (before the
+        first block: no ramp into the start)."""
+        self._mix_state = [self.drywet, self.gain]
+
+    @torch.jit.export
     def set_mode(self, mode: int) -> None:
         """Switch to mode ``mode`` (0 mosaic, 1 follow, 2 dream; between blocks): dream starts
         from, and leaves back to, the forecaster context of the latest input frames."""
