@@ -25,7 +25,6 @@ convolutions. Encoder (:class:`MelEncoder`): the same front end and x16 downsamp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Tuple
 
 import torch
@@ -33,36 +32,9 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
-from demiurge.dsp.config import _Config
-from demiurge.errors import DemiurgeError
+from demiurge.models.configs import UNAGANConfig
 from demiurge.nn import (CachedConv1d, CachedGRU, FrameNorm, GroupNormOverTime, LeakyReLU, Repeat,
                          Residual, Sequence, make_streaming)
-
-
-@dataclass(frozen=True)
-class UNAGANConfig(_Config):
-    """Generator: ``channels`` wide, ``groups`` for norms and the grouped conv.
-    Discriminator/encoder: ``d_channels`` wide after a ``d_channels_2d`` 2-D front end."""
-
-    z_channels: int = 20
-    channels: int = 256
-    groups: int = 8
-    kernel_size: int = 3
-    n_stages: int = 4
-    causal: bool = True
-    d_channels: int = 128
-    d_channels_2d: int = 8
-    d_dilations: Tuple[int, ...] = (1, 2, 4, 8)
-
-    def __post_init__(self):
-        object.__setattr__(self, "d_dilations", tuple(int(d) for d in self.d_dilations))
-        if self.channels % self.groups:
-            raise DemiurgeError(f"UNAGAN channels ({self.channels}) must be a multiple of groups "
-                                f"({self.groups})")
-
-    @property
-    def frames_per_z(self) -> int:
-        return 2 ** self.n_stages
 
 
 def _norm(channels: int, groups: int, causal: bool):

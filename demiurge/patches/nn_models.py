@@ -10,7 +10,7 @@ from typing import Callable, Dict
 
 from demiurge.dsp.config import MelConfig, MFCCConfig
 from demiurge.dsp.mfcc import Descriptors
-from demiurge.models.unagan import UNAGANConfig
+from demiurge.models.configs import UNAGANConfig
 from demiurge.patches.writer import Patch
 from demiurge.sequencer.controls import PARAMS_BY_NAME
 

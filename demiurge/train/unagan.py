@@ -20,11 +20,13 @@ from torch import Tensor, nn
 
 from demiurge.dsp import LogMel, MelConfig
 from demiurge.errors import DemiurgeError
-from demiurge.models.unagan import MelAutoencoder, MelEncoder, UNAGANConfig, UNAGANGenerator
+from demiurge.models.configs import UNAGANConfig
+from demiurge.models.unagan import MelAutoencoder, MelEncoder, UNAGANGenerator
 from demiurge.config_flags import apply
 from demiurge.train import distributed
 from demiurge.train.corpus import file_mels, mel_statistics
-from demiurge.train.loop import Trainer, TrainConfig, audio_corpus, audio_parts, save_mel_png
+from demiurge.train.loop import Trainer, audio_corpus, audio_parts, save_mel_png
+from demiurge.train.settings import DEFAULTS
 
 
 class CycleGenerator(nn.Module):
@@ -62,7 +64,7 @@ class UNAGANTrainer(Trainer):
 
     kind = "unagan"
     project = "demiurge-unagan"
-    defaults = TrainConfig(max_steps=100_000, eval_every=1000, batch_size=5, seed=0, val_fraction=0.1)
+    defaults = DEFAULTS["unagan"]
     options = ("audio", "segment_frames", "original_layers", "mel", "overrides")
     prefixes = {"mel": "mel"}
     set_prefixes = {"unagan": "u"}
