@@ -31,9 +31,6 @@ from torch import Tensor, nn
 
 from demiurge.errors import DemiurgeError
 
-MOSAIC, FOLLOW, DREAM = 0, 1, 2
-
-
 class EngineCore(nn.Module):
     """Block-in/block-out engine core: ``process(Tensor[1 x B]) -> Tensor[1 x B]``.
 
@@ -202,7 +199,7 @@ class EngineCore(nn.Module):
         staged = self.chunk if self.chunk < self.hop else 0  # stage 2 runs one chunk later
         lat = (self.warmup_hops + 1) * self.hop - self.chunk + staged + self.hop // 2 + \
             int(self.answerer.playback.latency_samples)
-        if self.mode == FOLLOW:
+        if self.mode == 1:  # follow
             lat -= self.horizon * self.hop
         return int(lat)
 
