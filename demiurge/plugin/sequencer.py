@@ -68,7 +68,7 @@ class SequencerPlugin(NNModule):
             raise ValueError(f"block {block} must be below the hop {hop}")
         self.cores = nn.ModuleList([
             EngineCore(copy.deepcopy(descriptors), copy.deepcopy(forecaster).eval(),
-                       answerer if i == 0 else answerer.fork(), block=block)
+                       answerer if i == 0 else answerer.fork(), block=block, swappable=False)
             for i in range(batch)])
         self.max_batch = int(batch)
         self.n_features = int(descriptors.n_features)

@@ -43,7 +43,7 @@ class Answerer(nn.Module):
 
     def rows(self, target: Tensor) -> Tensor:
         """The chosen DB row for ``Tensor[1 x F]``: ``Tensor[1]`` (exact k-NN + choice)."""
-        return self.query(target)
+        return self.query.choose_next(target)
 
     @torch.jit.ignore
     def configure(self, settings: QuerySettings) -> None:

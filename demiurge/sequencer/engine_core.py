@@ -41,11 +41,16 @@ class EngineCore(nn.Module):
         answerer: a :class:`~demiurge.sequencer.answer.Answerer` (query + playback over one DB).
         block: samples per ``process`` call.
         history: raw input frames kept to (re)prime a forecaster (>= its window).
+        swappable: whether the host may crossfade to another answerer (``incoming``,
+            ``switching``); False compiles the crossfade out (the nn~ export, one DB).
     """
 
+    __constants__ = ["swappable"]
+
     def __init__(self, descriptors: nn.Module, forecaster: nn.Module, answerer: nn.Module, *,
-                 block: int = 256, history: int = 64):
+                 block: int = 256, history: int = 64, swappable: bool = True):
         super().__init__()
+        self.swappable = swappable
         hop = int(descriptors.hop)
         if hop % block != 0 and block % hop != 0:
             raise DemiurgeError(f"block size {block} must divide the descriptor hop {hop} "
@@ -122,16 +127,17 @@ class EngineCore(nn.Module):
         frame = self.descriptors.stream(self.acc)  # [1 x F x 1]
         self.hops_seen += 1
         self.history.copy_(torch.cat([self.history[:, :, 1:], frame], dim=2))
-        if self.mode == 0:  # mosaic
+        # mosaic: the frame itself; follow: push it, forecast `horizon` ahead; dream: forecast
+        # one frame from the context and push that (one forecast call: a smaller graph).
+        target = frame[:, :, 0]
+        if self.mode != 2:
             self.forecaster.push(frame)
-            target = frame[:, :, 0]
-        elif self.mode == 1:  # follow
-            self.forecaster.push(frame)
-            target = self.forecaster.forecast(self.horizon)[:, :, self.horizon - 1]
-        else:  # dream
-            future = self.forecaster.forecast(1)
-            self.forecaster.push(future)
-            target = future[:, :, 0]
+        if self.mode != 0:
+            ahead = self.horizon if self.mode == 1 else 1
+            future = self.forecaster.forecast(ahead)
+            target = future[:, :, ahead - 1]
+            if self.mode == 2:
+                self.forecaster.push(future)
         self.target.copy_(target)
         self.pending = True
 
@@ -146,7 +152,7 @@ class EngineCore(nn.Module):
             self.wet.zero_()  # no real descriptor frame yet
             return
         out = self.answerer(self.target)
-        if self.switching:
+        if self.swappable and self.switching:
             out = out * self.fade_out + self.incoming(self.target) * self.fade_in
             self.switching = False
             self.switched = True

@@ -312,6 +312,13 @@ class NearestFrames(nn.Module):
         return self.choose(queries, dist, rows)
 
     @torch.jit.export
+    def choose_next(self, query: Tensor) -> Tensor:
+        """``forward`` for one query ``Tensor[1 x F] -> Tensor[1]``, the streaming case (only
+        the single-query search: a smaller graph for TorchScript to optimise)."""
+        dist, rows = self._search_one(self.transform(query), self.k + self.avoid_repeats)
+        return self.choose(query, dist, rows)
+
+    @torch.jit.export
     def choose(self, queries: Tensor, dist: Tensor, rows: Tensor) -> Tensor:
         """The choice given each query's nearest rows (sorted, ``k + avoid_repeats`` of them,
         e.g. from another index): ``Tensor[Q x F], Tensor[Q x C], Tensor[Q x C] -> Tensor[Q]``."""
