@@ -89,8 +89,8 @@ def render_markdown() -> str:
     lines = [
         "# demiurge-live OSC address space",
         "",
-        "<!-- Generated from demiurge/live/params.py by `python -m demiurge.patches`; "
-        "do not edit. -->",
+        "<!-- Generated from demiurge/sequencer/controls.py and demiurge/live/params.py by "
+        "`python -m demiurge.patches`; do not edit. -->",
         "",
         "`demiurge-live` listens for OSC over UDP on 127.0.0.1 (`--osc-port`, default 9000).",
         "Replies go to the sender's address, or to `--osc-reply-port` when given. Numbers may",
