@@ -91,6 +91,10 @@ def test_card_and_attributes_follow_the_live_parameters(sequencer_ts):
     assert attrs["knn"]["maximum"] == PARAMS_BY_NAME["k"].maximum
     assert attrs["mode"]["choices"] == ["mosaic", "follow", "dream"]
     assert card["methods"][0]["latency"] > 0 and card["source"]["db"]["frames"] > 100
+    # the DB's audio once, in float16, whatever the mc.nn~ batch (each item has its own state)
+    audio_bytes = 2 * card["source"]["db"]["audio_seconds"] * card["sample_rate"]
+    assert card["source"]["batch"] == 2
+    assert audio_bytes < sequencer_ts.stat().st_size < 2 * audio_bytes
 
 
 @pytest.mark.parametrize("name, value", [
