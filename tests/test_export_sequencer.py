@@ -48,11 +48,12 @@ def sequencer_ts(recorded, tmp_path_factory) -> Path:
     return out / "sequencer.ts"
 
 
-def _host_render(db: Path, run, audio: np.ndarray, *, block: int, float16: bool) -> np.ndarray:
+def _host_render(db: Path, run, audio: np.ndarray, settings: dict, *, block: int,
+                 float16: bool) -> np.ndarray:
     from demiurge.live.engine import Engine
     from demiurge.live.loading import load_db, load_forecaster
 
-    params = {HOST_NAMES.get(k, k): v for k, v in SETTINGS.items()}
+    params = {HOST_NAMES.get(k, k): v for k, v in settings.items()}
     loaded = load_db(db, search="exact")
     if float16:   # the audio as the .ts keeps it
         playback = loaded.answerer.playback
@@ -61,23 +62,27 @@ def _host_render(db: Path, run, audio: np.ndarray, *, block: int, float16: bool)
     return engine.render(audio)
 
 
-def test_streaming_equals_the_host_render_at_every_buffer_size(recorded, sequencer_ts, material):
+@pytest.mark.parametrize("mode", ["follow", "mosaic", "dream"])
+def test_streaming_equals_the_host_render_at_every_buffer_size(recorded, sequencer_ts, material,
+                                                               mode):
     db, run = recorded
+    settings = dict(SETTINGS, mode=mode)
     card = load_card(sequencer_ts)
     assert card["kind"] == "sequencer" and card["source"]["db"]["audio_dtype"] == "float16"
     block = card["source"]["block"]
     audio = load_audio(material.folder[-20] / "speech_en.wav", sample_rate=44100)[:3 * 44100]
-    want = _host_render(db, run, audio, block=block, float16=True)
-    assert np.sqrt(np.mean(want[44100:] ** 2)) > 1e-3   # an answer, not silence
+    want = _host_render(db, run, audio, settings, block=block, float16=True)
+    wet = want - 0.8 * np.cos(0.4 * np.pi) * audio[:want.size] * 10 ** (-6 / 20)
+    assert np.sqrt(np.mean(wet[44100:] ** 2)) > 1e-3   # an answer, not only the dry input
     for bufsize in (64, 512, 4096):
         host = NNHost(sequencer_ts)
-        for name, value in SETTINGS.items():
+        for name, value in settings.items():
             assert host.set_attribute(name, value) == 0, name
         got = host.stream("forward", torch.from_numpy(audio)[None, None], bufsize)[0, 0].numpy()
         np.testing.assert_allclose(got, want[:got.size], atol=2e-6, rtol=0,
                                    err_msg=f"buffer size {bufsize}")
     # float16 audio: the same choices, the samples within float16 rounding of the float32 DB's
-    exact = _host_render(db, run, audio, block=block, float16=False)
+    exact = _host_render(db, run, audio, settings, block=block, float16=False)
     assert 0 < np.abs(exact[:got.size] - got).max() < 2e-3
 
 
