@@ -3,7 +3,7 @@
     corpus ─▶ describe ─▶ predictor DB ─▶ train predictor        (recorded_chain)
     corpus ─▶ train vocoder + UNAGAN ─▶ generate RAW GENERATED AUDIO ─▶ describe ─▶ generated DB
     predictor ─▶ predict ─▶ render from the generated and the recorded DB
-    trained runs ─▶ export .ts (nn~)
+    trained runs ─▶ export .ts (nn~); predictor DB + predictor ─▶ sequencer.ts (nn~)
 
 The recorded chain is also demiurge-live's embedded default (built in a cache folder).
 
@@ -110,7 +110,7 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
     ``out/corpus``); ``length`` is the number of frames forecast per input (215 ≈ 5 s);
     ``export_dir`` receives the nn~ files (default ``out/export``).
     """
-    from demiurge.plugin.from_runs import export_run
+    from demiurge.plugin.from_runs import export_run, export_sequencer
     from demiurge.sequencer.describe import describe_folder
     from demiurge.sequencer.predict import predict
     from demiurge.sequencer.render import render
@@ -161,6 +161,7 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
     stage("export to nn~ (names the patches in patches/ load)")
     export_dir = Path(export_dir) if export_dir is not None else out / "export"
     exported = export_run(chain.predictor, export_dir, name="predictor")
+    exported.append(export_sequencer(chain.db, chain.predictor, export_dir, name="sequencer"))
     if synthesis:
         vocoder = next(iter(sorted((out / "synthesis").glob("runs/vocoder*"))), None)
         unagan = next(iter(sorted((out / "synthesis").glob("runs/unagan*"))), None)

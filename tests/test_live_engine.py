@@ -9,10 +9,8 @@ import pytest
 import torch
 
 from demiurge.errors import DemiurgeError
-from demiurge.live.engine import EngineCore
-from live_fixtures import (LOUDNESS_WEIGHTS, SR, TONES, burst_db, burst_signal,  # noqa: F401
-                           engine_for, loudness_db, other_tone_db, predictor_ts, steady_tone,
-                           tone_db, tone_level)
+from demiurge.sequencer.engine_core import EngineCore
+from live_fixtures import (SR, TONES, LOUDNESS_WEIGHTS, burst_db, burst_signal, engine_for, loudness_db, other_tone_db, predictor_ts, steady_tone, tone_db, tone_level)  # noqa: F401
 
 
 def test_mosaic_answers_a_tone_with_that_tones_segments(tone_db):
