@@ -3,7 +3,7 @@
     corpus ─▶ describe ─▶ predictor DB ─▶ train predictor        (recorded_chain)
     corpus ─▶ train vocoder + UNAGAN ─▶ generate RAW GENERATED AUDIO ─▶ describe ─▶ generated DB
     predictor ─▶ predict ─▶ render from the generated and the recorded DB
-    trained runs ─▶ export .ts (nn~)
+    trained runs ─▶ export .ts (nn~); predictor DB + predictor ─▶ sequencer.ts (nn~)
 
 The recorded chain is also demiurge-live's embedded default (built in a cache folder).
 
@@ -38,19 +38,23 @@ class RecordedChain:
 
 
 def recorded_chain(out: str | Path, *, corpus: Optional[str | Path] = None, model: str = "lstm",
-                   steps: Optional[int] = None, log: Callable[[str], None] = print,
+                   steps: Optional[int] = None, preset: str = "default",
+                   log: Callable[[str], None] = print,
                    stage: Callable[[str], None] = lambda title: None) -> RecordedChain:
     """corpus ─▶ describe ─▶ predictor DB ─▶ train predictor, into ``out``.
 
     ``corpus`` is a folder of audio (default: the embedded demo corpus, synthesised into
     ``out/corpus``). The DB goes to ``out/db-recorded`` and the predictor run (``model`` with
     :data:`DEFAULT_PREDICTOR`, ``steps`` steps, default :data:`DEFAULT_PREDICTOR_STEPS`) to
-    ``out/runs/predictor-<model>``. A trained predictor run already in ``out``, and the DB of
-    the embedded corpus, are reused (delete them to rebuild); a DB that cannot be read (an
-    older Demiurge's, say) is described again and its predictor trained again, and an
-    interrupted training starts again. ``stage`` announces each stage.
+    ``out/runs/predictor-<model>``; the corpus is described with the descriptor preset
+    ``preset`` (:data:`~demiurge.dsp.config.MFCC_PRESETS`). A trained predictor run already in
+    ``out``, and the DB of the embedded corpus, are reused (delete them to rebuild); a DB that
+    cannot be read (an older Demiurge's, say) or was described with other settings is
+    described again and its predictor trained again, and an interrupted training starts
+    again. ``stage`` announces each stage.
     """
     from demiurge.data.demo_corpus import make_demo_corpus
+    from demiurge.dsp.config import mfcc_preset
     from demiurge.sequencer.db import DescriptorDB
     from demiurge.sequencer.describe import describe_folder
     from demiurge.train.predictor import train_predictor
@@ -60,7 +64,8 @@ def recorded_chain(out: str | Path, *, corpus: Optional[str | Path] = None, mode
     steps = DEFAULT_PREDICTOR_STEPS if steps is None else steps
     db_dir, run_dir = out / "db-recorded", out / "runs" / f"predictor-{model}"
     embedded = corpus is None
-    reuse_db = embedded and _db_ready(db_dir, DescriptorDB)
+    config = mfcc_preset(preset)
+    reuse_db = embedded and _db_ready(db_dir, DescriptorDB, config)
     stage("corpus")
     if embedded:
         corpus = out / "corpus"
@@ -70,7 +75,7 @@ def recorded_chain(out: str | Path, *, corpus: Optional[str | Path] = None, mode
     if reuse_db:
         log(f"descriptor DB {db_dir} of the embedded corpus exists; reusing it")
     else:
-        describe_folder(corpus, db_dir, log=log)
+        describe_folder(corpus, db_dir, config=config, log=log)
     stage(f"train predictor ({model})")
     try:  # a predictor of the embedded corpus is kept only while its DB is
         ready = Run.open(run_dir).has_checkpoint("best") and (reuse_db or not embedded)
@@ -87,10 +92,9 @@ def recorded_chain(out: str | Path, *, corpus: Optional[str | Path] = None, mode
     return RecordedChain(corpus=Path(corpus), db=db_dir, predictor=run_dir)
 
 
-def _db_ready(db_dir: Path, db_class) -> bool:
+def _db_ready(db_dir: Path, db_class, config) -> bool:
     try:
-        db_class.open(db_dir)
-        return True
+        return db_class.open(db_dir).config == config
     except DemiurgeError:
         return False
 
@@ -106,7 +110,7 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
     ``out/corpus``); ``length`` is the number of frames forecast per input (215 ≈ 5 s);
     ``export_dir`` receives the nn~ files (default ``out/export``).
     """
-    from demiurge.plugin.from_runs import export_run
+    from demiurge.plugin.from_runs import export_run, export_sequencer
     from demiurge.sequencer.describe import describe_folder
     from demiurge.sequencer.predict import predict
     from demiurge.sequencer.render import render
@@ -157,6 +161,7 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
     stage("export to nn~ (names the patches in patches/ load)")
     export_dir = Path(export_dir) if export_dir is not None else out / "export"
     exported = export_run(chain.predictor, export_dir, name="predictor")
+    exported.append(export_sequencer(chain.db, chain.predictor, export_dir, name="sequencer"))
     if synthesis:
         vocoder = next(iter(sorted((out / "synthesis").glob("runs/vocoder*"))), None)
         unagan = next(iter(sorted((out / "synthesis").glob("runs/unagan*"))), None)

@@ -14,7 +14,8 @@ import torch
 from conftest import tone
 from demiurge.dsp import Descriptors, LogMel, MelConfig, MFCCConfig
 from demiurge.models import build_vocoder
-from demiurge.models.unagan import UNAGANConfig, UNAGANGenerator
+from demiurge.models.configs import UNAGANConfig
+from demiurge.models.unagan import UNAGANGenerator
 from demiurge.sequencer.predictors import build_predictor
 from demiurge.runs import Run
 

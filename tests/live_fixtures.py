@@ -82,6 +82,38 @@ def predictor_ts(tone_db, tmp_path_factory) -> Path:
     return path
 
 
+def burst_signal(onsets, seconds: float, *, seed: int = 0, sr: int = SR) -> np.ndarray:
+    """Digital silence with a half-second white-noise burst at -20 dBFS from each sample
+    index in ``onsets``: ``float32[T]``."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros(int(seconds * sr))
+    for onset in onsets:
+        y[onset:onset + sr // 2] += 0.1 * rng.standard_normal(sr // 2)
+    return y.astype(np.float32)
+
+
+# Match on the loudness (mfcc0) and its deltas only: the spectra of noise and of a window that
+# has only caught the start of a burst differ by chance, their loudness does not.
+LOUDNESS_WEIGHTS = "mfcc1-12=0,mfcc14-25=0,mfcc27-38=0"
+
+
+@pytest.fixture(scope="session", params=["live", "default"])
+def burst_db(request, tmp_path_factory) -> Path:
+    """Four bursts whose onsets fall a quarter hop apart on the frame grid (0, 1/4, 1/2, 3/4
+    of a hop after a frame centre), described with the descriptor preset ``request.param``:
+    every onset has a DB frame that sees it within hop/8 of where the input's frame does."""
+    from demiurge.data.audio import write_audio
+    from demiurge.dsp.config import mfcc_preset
+    from demiurge.sequencer.describe import describe_folder
+
+    config = mfcc_preset(request.param)
+    root = tmp_path_factory.mktemp(f"bursts-{request.param}")
+    hop = config.hop_length
+    onsets = [SR // 2 // hop * hop + i * SR // hop * hop + i * hop // 4 for i in range(4)]
+    write_audio(root / "audio" / "bursts.wav", burst_signal(onsets, 4.5, seed=1), sample_rate=SR)
+    return describe_folder(root / "audio", root / "db", config=config, log=lambda line: None).path
+
+
 NEAREST = dict(k=1, avoid_repeats=0, continuity=0.0)  # the plain nearest frame, every hop
 
 

@@ -23,7 +23,7 @@ def test_demo_runs_the_whole_chain_on_a_users_folder(tmp_path, capsys):
     printed = capsys.readouterr().out
     # every artifact is named in the closing table, and exists
     for name in ("demiurge-generated.wav", "demiurge-recorded.wav", "predictor.ts", "vocoder.ts",
-                 "unagan.ts", "db-generated", "raw_generated"):
+                 "unagan.ts", "sequencer.ts", "db-generated", "raw_generated"):
         assert name in printed
     generated = sorted((out / "synthesis" / "raw_generated").glob("*.wav"))
     assert len(generated) == 8
@@ -43,6 +43,6 @@ def test_demo_runs_the_whole_chain_on_a_users_folder(tmp_path, capsys):
         assert list((run / "wandb").glob(f"offline-run-*-{run_id}")), run
     matched = json.loads((out / "demiurge-generated.json").read_text())
     assert all(path in {str(p.resolve()) for p in generated} for path in set(matched["_id"]))
-    for name in ("predictor", "vocoder", "unagan"):
+    for name in ("predictor", "vocoder", "unagan", "sequencer"):
         module = torch.jit.load(str(out / "export" / f"{name}.ts"))
         assert "forward" in module.get_methods()

@@ -22,9 +22,9 @@ from speech import write_speech
 HOP = MFCCConfig().hop_length
 
 
-def reference(audio: np.ndarray) -> np.ndarray:
+def reference(audio: np.ndarray, config: MFCCConfig = MFCCConfig()) -> np.ndarray:
     with torch.no_grad():
-        return Descriptors()(torch.from_numpy(audio)[None])[0].t().numpy()
+        return Descriptors(config)(torch.from_numpy(audio)[None])[0].t().numpy()
 
 
 @pytest.fixture
@@ -75,6 +75,27 @@ def test_describe_options_are_stored_with_the_db(corpus, tmp_path):
     assert db.n_features == 40
     assert db.files[0].frames == 22050 // 512 + 1
     assert json.loads((db_dir / "db.json").read_text())["mfcc_config"]["hop_length"] == 512
+
+
+def test_the_live_preset_is_stored_with_the_db_and_flags_change_it(corpus, tmp_path, capsys):
+    from demiurge.dsp.config import MFCC_PRESETS, preset_name
+
+    root, x = corpus
+    db_dir = tmp_path / "db"
+    assert main(["describe", str(root), "-o", str(db_dir), "--preset", "live"]) == 0
+    db = DescriptorDB.open(db_dir)
+    assert db.config == MFCC_PRESETS["live"] and preset_name(db.config) == "live"
+    assert json.loads((db_dir / "db.json").read_text())["mfcc_config"]["delta_causal"] is True
+    assert db.files[0].frames == 44100 // 256 + 1
+    np.testing.assert_allclose(np.asarray(db.features[db.file_rows(0)]),
+                               reference(x, MFCC_PRESETS["live"]), rtol=0, atol=1e-4)
+    assert main(["describe", str(root), "-o", str(db_dir), "--preset", "live",
+                 "--n-mels", "64"]) == 0
+    assert DescriptorDB.open(db_dir).config == MFCC_PRESETS["live"].replace(n_mels=64)
+    assert main(["describe", str(root), "-o", str(db_dir), "--preset", "fastest"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown descriptor preset 'fastest'" in err and "live (n_fft 1024, hop 256" in err
+    assert DescriptorDB.open(db_dir).config.n_mels == 64  # the DB written before is kept
 
 
 def test_the_db_records_its_floor_and_one_of_the_old_floor_is_refused(corpus, tmp_path, capsys):

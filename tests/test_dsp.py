@@ -23,6 +23,7 @@ import torch
 from conftest import tone
 from demiurge.data.audio import load_audio
 from demiurge.dsp import LogMel, MelConfig, MFCCConfig, Descriptors
+from demiurge.dsp.config import MFCC_PRESETS, mfcc_preset, preset_name
 from demiurge.errors import DemiurgeError
 from material import LEVELS_DB, SR
 
@@ -132,14 +133,48 @@ def test_deltas_of_a_ramp_are_its_slope():
     torch.testing.assert_close(feats[0, 26:], torch.zeros(13, 20 - 2 * w), rtol=0, atol=1e-5)
 
 
+def test_causal_deltas_are_the_centred_ones_half_a_window_later(material):
+    centred_cfg = MFCCConfig(n_fft=1024, hop_length=256)
+    causal_cfg = centred_cfg.replace(delta_causal=True)
+    w = centred_cfg.delta_width // 2
+    y = recordings(material, LEVELS_DB[0])[0][1]
+    centred, causal = describe(centred_cfg, y).T, describe(causal_cfg, y).T  # [T x 39]
+    np.testing.assert_array_equal(causal[:, :13], centred[:, :13])  # the same MFCC
+    np.testing.assert_allclose(causal[2 * w:, 13:], centred[w:-w, 13:], rtol=0, atol=1e-4)
+    # Before a full window the first frame is replicated, as offline deltas do at the edges.
+    padded = np.concatenate([np.repeat(centred[:1, :13], 2 * w, 0), centred[:2 * w, :13]])
+    first = Descriptors(causal_cfg).with_deltas(torch.from_numpy(padded.T.copy())[None])[0].t()
+    np.testing.assert_allclose(causal[:2 * w], first.numpy(), rtol=0, atol=1e-4)
+    # No look-ahead: frame t does not change when the audio after its window does.
+    t, hop = 40, causal_cfg.hop_length
+    cut = y.copy()
+    cut[t * hop + causal_cfg.n_fft // 2:] = 0.0
+    np.testing.assert_array_equal(describe(causal_cfg, cut).T[:t + 1], causal[:t + 1])
+    assert not np.array_equal(describe(centred_cfg, cut).T[:t + 1], centred[:t + 1])
+
+
+def test_presets_by_name():
+    assert mfcc_preset("default") == MFCCConfig()
+    live = mfcc_preset("live")
+    assert (live.n_fft, live.hop_length, live.delta_causal) == (1024, 256, True)
+    assert Descriptors(live).latency_frames == 1
+    assert preset_name(live) == "live" and preset_name(MFCCConfig()) == "default"
+    assert preset_name(live.replace(n_mels=64)) == "custom"
+    assert MFCCConfig.from_dict(live.to_dict()) == live
+    with pytest.raises(DemiurgeError, match="unknown descriptor preset 'fast'.*live \\(n_fft 1024"):
+        mfcc_preset("fast")
+
+
 @pytest.mark.parametrize("level", LEVELS_DB)
 @pytest.mark.parametrize("cfg,blocks", [(MFCCConfig(), 1), (MFCCConfig(), 3),
-                                        (MFCCConfig(hop_length=512, delta_orders=1), 8)])
+                                        (MFCCConfig(hop_length=512, delta_orders=1), 8),
+                                        (MFCC_PRESETS["live"], 1), (MFCC_PRESETS["live"], 4)])
 def test_streaming_equals_offline_after_the_reported_latency(material, level, cfg, blocks):
     block = blocks * cfg.hop_length
     d = Descriptors(cfg).eval()
     lat = d.latency_frames
-    assert lat == cfg.n_fft // 2 // cfg.hop_length - 1 + cfg.delta_width // 2
+    look_ahead = 0 if cfg.delta_causal else cfg.delta_width // 2
+    assert lat == cfg.n_fft // 2 // cfg.hop_length - 1 + look_ahead
     assert d.latency_samples == lat * cfg.hop_length
     for name, y in recordings(material, level)[::2]:
         n = y.shape[0] // block * block

@@ -10,6 +10,7 @@ import torch
 
 from demiurge.cli import main
 from demiurge.dsp import Descriptors, MFCCConfig
+from demiurge.dsp.config import MFCC_PRESETS, preset_name
 from demiurge.plugin.host import NNHost, check_file, load_card
 from demiurge.sequencer.forecast import load_forecaster
 from export_fixtures import held, make_predictor_run, signal
@@ -22,7 +23,8 @@ def _bufsizes(highest: int):
 
 
 @pytest.mark.parametrize("model", ["lstm", "lstm-encdec", "transformer-encoder", "transformer"])
-@pytest.mark.parametrize("mfcc", [MFCCConfig(), SMALL_MFCC], ids=["default", "small"])
+@pytest.mark.parametrize("mfcc", [MFCCConfig(), SMALL_MFCC, MFCC_PRESETS["live"]],
+                         ids=["default", "small", "live"])
 def test_predictor_export_streams_exactly(tmp_path, model, mfcc):
     run = make_predictor_run(tmp_path / f"run-{model}", model, mfcc=mfcc)
     assert main(["export", str(run.path), "-o", str(tmp_path / "out")]) == 0
@@ -35,6 +37,9 @@ def test_predictor_export_streams_exactly(tmp_path, model, mfcc):
     assert (methods["descriptors"]["out_channels"], methods["descriptors"]["out_ratio"]) == (n, hop)
     latency = methods["descriptors"]["latency"]
     assert latency == Descriptors(mfcc).latency_samples
+    assert card["source"]["descriptor_preset"] == preset_name(mfcc)
+    if mfcc == MFCC_PRESETS["live"]:
+        assert latency == 256  # one hop: the rest of the window, no delta look-ahead
 
     audio = signal(1.2, sr=mfcc.sample_rate)[:, :, : 8192 * 6 // 8192 * 8192]
     offline = Descriptors(mfcc)(audio[:, 0])                     # [1, n, frames]

@@ -9,7 +9,7 @@ import torch
 from demiurge.cli import main
 from demiurge.dsp import MelConfig
 from demiurge.models.loading import load_unagan, load_vocoder
-from demiurge.models.unagan import UNAGANConfig
+from demiurge.models.configs import UNAGANConfig
 from demiurge.plugin.host import NNHost, load_card
 from demiurge.plugin.unagan import hashed_normal
 from export_fixtures import TINY_UNAGAN, held, make_unagan_run, make_vocoder_run

@@ -15,6 +15,7 @@ from live_fixtures import SR, steady_tone
 @pytest.mark.slow
 def test_default_is_built_once_cached_and_plays(tmp_path, monkeypatch):
     from demiurge.data.audio import write_audio
+    from demiurge.dsp.config import MFCC_PRESETS
     from demiurge.sequencer.db import DescriptorDB
     from demiurge.runs import Run
 
@@ -23,7 +24,8 @@ def test_default_is_built_once_cached_and_plays(tmp_path, monkeypatch):
     said = []
     db_dir, run_dir = loading.default_models(log=said.append)
     assert db_dir.parent == tmp_path / "cache" / "default"
-    assert len(DescriptorDB.open(db_dir)) > 5000
+    assert len(DescriptorDB.open(db_dir)) > 20000
+    assert DescriptorDB.open(db_dir).config == MFCC_PRESETS["live"]  # the lowest latency
     run = Run.open(run_dir)
     assert run.has_checkpoint("best")
     assert any(str(tmp_path / "cache" / "default") in line for line in said)
@@ -47,6 +49,15 @@ def test_default_is_built_once_cached_and_plays(tmp_path, monkeypatch):
     assert loading.default_models(log=rebuilt.append) == (db_dir, run_dir)
     assert "top_db" not in json.loads((db_dir / "db.json").read_text())["mfcc_config"]
     assert Run.open(run_dir).id != first_run and Run.open(run_dir).has_checkpoint("best")
+
+    # a cache of the default preset (an older Demiurge's embedded default): built again, live
+    from demiurge.sequencer.describe import describe_folder
+
+    describe_folder(db_dir.parent / "corpus", db_dir, log=lambda line: None)
+    second_run = Run.open(run_dir).id
+    assert loading.default_models(log=lambda line: None) == (db_dir, run_dir)
+    assert DescriptorDB.open(db_dir).config == MFCC_PRESETS["live"]
+    assert Run.open(run_dir).id != second_run
 
     src = write_audio(tmp_path / "in.wav", steady_tone(330.0, 2.0), sample_rate=SR)
     out = tmp_path / "out.wav"

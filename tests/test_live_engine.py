@@ -9,9 +9,8 @@ import pytest
 import torch
 
 from demiurge.errors import DemiurgeError
-from demiurge.live.engine import EngineCore
-from live_fixtures import (SR, TONES, engine_for, loudness_db, other_tone_db,  # noqa: F401
-                           predictor_ts, steady_tone, tone_db, tone_level)
+from demiurge.sequencer.engine_core import EngineCore
+from live_fixtures import (SR, TONES, LOUDNESS_WEIGHTS, burst_db, burst_signal, engine_for, loudness_db, other_tone_db, predictor_ts, steady_tone, tone_db, tone_level)  # noqa: F401
 
 
 def test_mosaic_answers_a_tone_with_that_tones_segments(tone_db):
@@ -73,6 +72,25 @@ def test_latency_is_measured_as_computed(loudness_db, block):
     measured = 0.5 * ((rise_out - rise_in) + (fall_out - fall_in))
     assert abs(measured - engine.latency_samples()) <= engine.core.hop / 2, \
         (measured, engine.latency_samples(), rise_out - rise_in, fall_out - fall_in)
+
+
+@pytest.mark.parametrize("offset", [0, 100, 333, 700])
+def test_an_onset_is_answered_after_the_reported_latency(burst_db, offset):
+    """Silence, then a noise burst: the answer's onset comes the computed latency after the
+    input's (at block 256: 512 samples = 11.6 ms with the live preset, 5852 = 132.7 ms with
+    the default). The DB holds the burst at four alignments a quarter hop apart; the loudness
+    of a window that has caught only the start of a burst varies with the noise under its
+    taper by about the step between two alignments, so the answering frame may be one
+    alignment off the nearest: a quarter hop, plus half the 32-samples windows the level is
+    read over, is the tolerance (1.8 ms with the live preset)."""
+    engine = engine_for(burst_db, weights=LOUDNESS_WEIGHTS)
+    x = burst_signal([SR + offset], 3.0, seed=7)
+    y = engine.render(x)
+    (rise_in, _), (rise_out, _) = edges(x, window=32), edges(y, window=32)
+    hop = engine.core.hop
+    expected = {256: 512, 1024: 5852}[hop]  # the formula's figure, spelled out
+    assert engine.latency_samples() == expected
+    assert abs((rise_out - rise_in) - expected) <= hop / 4 + 16, (rise_out - rise_in, expected)
 
 
 def test_block_size_does_not_change_the_output(tone_db):
@@ -162,6 +180,11 @@ def test_db_with_other_descriptor_settings_is_refused(tone_db, tmp_path):
                             config=MFCCConfig(hop_length=512), log=lambda line: None).path
     with pytest.raises(DemiurgeError, match="differ from the running engine"):
         engine.swap_db(load_db(other))
+    causal = describe_folder(tone_db.parent / "audio", tmp_path / "causal",
+                             config=MFCCConfig(delta_causal=True), log=lambda line: None).path
+    with pytest.raises(DemiurgeError, match="hop 1024, 44100 Hz, custom preset\\) differ from "
+                                            "the running engine's .*, default preset\\)"):
+        engine.swap_db(load_db(causal))
 
 
 @pytest.mark.parametrize("search", ["exact", "hnsw"])
@@ -219,6 +242,36 @@ def test_file_render_through_the_cli_equals_the_engine(tone_db, tmp_path):
     expected = engine_for(tone_db, mode="follow", **chosen_like_the_cli).render(x)
     assert sr == SR
     np.testing.assert_array_equal(rendered, expected)
+
+
+def test_a_db_described_with_a_preset_plays_with_it_in_the_cli(burst_db, tmp_path, caplog):
+    """`demiurge-live --db` takes the descriptor settings (the preset) from the DB: the file
+    render of the CLI is the engine's on that DB, answering the burst after its latency."""
+    import logging
+
+    import soundfile as sf
+
+    from demiurge.data.audio import write_audio
+    from demiurge.dsp.config import preset_name
+    from demiurge.live import cli
+    from demiurge.live.params import defaults
+    from demiurge.sequencer.db import DescriptorDB
+    from live_fixtures import NEAREST, make_forecaster
+
+    x = burst_signal([SR + 100], 2.0, seed=3)
+    src = write_audio(tmp_path / "in.wav", x, sample_rate=SR)
+    predictor = tmp_path / "p.ts"
+    torch.jit.script(make_forecaster(burst_db)).save(str(predictor))
+    out = tmp_path / "out.wav"
+    with caplog.at_level(logging.INFO, logger="demiurge.live"):
+        assert cli.main(["--db", str(burst_db), "--predictor", str(predictor), "--mode", "mosaic",
+                         "--input-file", str(src), "--output-file", str(out)]) == 0
+    name = preset_name(DescriptorDB.open(burst_db).config)
+    assert f"{name} descriptor preset" in caplog.text
+    rendered, _ = sf.read(out, dtype="float32")
+    engine = engine_for(burst_db, **{n: defaults()[n] for n in NEAREST})
+    np.testing.assert_array_equal(rendered, engine.render(x))
+    assert engine.core.hop == {"live": 256, "default": 1024}[name]
 
 
 def test_cli_refuses_bad_arguments_with_one_line(tone_db, predictor_ts, tmp_path, capsys):

@@ -21,7 +21,9 @@ import pytest
 import soundfile as sf
 import torch
 
-from live_fixtures import SR, TONES, make_forecaster, steady_tone, tone_db, tone_level  # noqa: F401
+from live_fixtures import (LOUDNESS_WEIGHTS, NEAREST, SR, TONES, burst_db,  # noqa: F401
+                           burst_signal, engine_for, make_forecaster, steady_tone, tone_db,
+                           tone_level)
 from live_jack import JackTester, jack_server  # noqa: F401
 from test_live_osc import Client
 
@@ -113,3 +115,66 @@ def test_demiurge_live_answers_through_jack(jack_server, tone_db, tmp_path):
     rec, sr = sf.read(path, dtype="float32")
     assert sr == SR and rec_seconds == pytest.approx(rec.size / SR) and 3.0 < rec_seconds < 6.0
     assert np.abs(rec).max() > 0.05
+
+
+def test_the_reported_latency_is_the_delay_of_an_onset_through_jack(jack_server, burst_db,
+                                                                     tmp_path):
+    """Silence, then a noise burst, into demiurge-live through JACK: the answer's onset comes
+    back after the latency ``status`` reports, within the tolerance of the file render's
+    measurement (test_live_engine.py: a quarter hop plus 16 samples), and the output is the
+    file render's, played ``cushion`` blocks plus the JACK graph's delay later."""
+    from test_live_engine import edges
+
+    predictor = tmp_path / "forecaster.ts"
+    torch.jit.script(make_forecaster(burst_db)).save(str(predictor))
+    env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server, JACK_NO_START_SERVER="1",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc, port = start_host(["--db", str(burst_db), "--predictor", str(predictor),
+                             "--osc-port", "0", "--blocksize", "256", "--mode", "mosaic"], env)
+    seconds, onset = 4.0, int(2.0 * SR) + 333
+    x = burst_signal([onset], seconds + 1, seed=7)
+    tester = JackTester(jack_server, x, record_seconds=seconds)
+    client = Client(port)
+    try:
+        for name, value in (*NEAREST.items(), ("weights", LOUDNESS_WEIGHTS)):
+            client.send(f"/demiurge/{name}", value)
+            assert client.one(f"/demiurge/{name}")[1] == [value]
+        tester.connect()
+        y = tester.wait_recorded()
+        client.send("/demiurge/status")
+        status = dict(zip(["running", "mode", "samplerate", "block", "latency_ms",
+                           "late_blocks", "cpu_load", "match_file", "match_offset"],
+                          client.one("/demiurge/status")[1]))
+    finally:
+        client.close()
+        tester.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+    assert proc.returncode == 0, err[-2000:]
+    (rise_in, _), (rise_out, _) = edges(x[:y.size], window=32), edges(y, window=32)
+    measured_ms = 1000 * (rise_out - rise_in) / SR
+    hop = 256 if "live" in str(burst_db) else 1024
+    tolerance_ms = 1000 * (hop / 4 + 16) / SR
+    print(f"reported {status['latency_ms']:.2f} ms, measured {measured_ms:.2f} ms, "
+          f"late blocks {status['late_blocks']}")
+    assert abs(measured_ms - status["latency_ms"]) <= tolerance_ms, (measured_ms, status)
+
+    # Live equals the file render: the same samples, later by the cushion and JACK's periods
+    # (the reported figure less the engine's). The engine's hops began when it started, some
+    # blocks before the tester's signal: one of the hop/block phases is the render's. (A late
+    # block is played as a hold instead.)
+    hop = engine_for(burst_db).core.hop
+    shift = int(round(status["latency_ms"] * SR / 1000)) - engine_for(burst_db).latency_samples()
+    assert shift == 2 * 256 + 2 * 256, shift
+    if status["late_blocks"] == 0:
+        live = y[onset - SR // 2 + shift:]
+        differences = []
+        for phase in range(0, hop, 256):
+            rendered = engine_for(burst_db, weights=LOUDNESS_WEIGHTS).render(
+                np.concatenate([np.zeros(phase, np.float32), x]))[phase + onset - SR // 2:]
+            differences.append(float(np.abs(live - rendered[:live.size]).max()))
+        assert min(differences) <= 1e-6, differences

@@ -10,8 +10,8 @@ import torch
 
 from demiurge.errors import DemiurgeError
 from demiurge.models import VOCODER_ARCHS, build_vocoder
-from demiurge.models.melgan import MelGANConfig
-from demiurge.models.unagan import UNAGANConfig, UNAGANGenerator
+from demiurge.models.configs import MelGANConfig, UNAGANConfig
+from demiurge.models.unagan import UNAGANGenerator
 from demiurge.dsp import MelConfig
 from demiurge.nn import CachedConv1d, CachedConvTranspose1d, CachedGRU, make_streaming
 

@@ -14,8 +14,9 @@ import pytest
 
 from demiurge.cli import main
 from demiurge.patches import outputs
-from demiurge.plugin.host import NNHost
+from demiurge.plugin.host import NNHost, load_card
 from export_fixtures import make_predictor_run, make_unagan_run, make_vocoder_run
+from live_fixtures import TONES, write_tone_db
 
 PATCHES = Path(__file__).resolve().parents[1] / "patches"
 EXPORT_DIR = (PATCHES / ".." / "export").resolve()
@@ -34,7 +35,9 @@ def hosts(tmp_path_factory) -> Dict[str, NNHost]:
             "predictor": (make_predictor_run(root / "p", "lstm"), [])}
     for name, (run, extra) in runs.items():
         assert main(["export", str(run.path), "--name", name, "-o", str(out)] + extra) == 0
-    return {name: NNHost(out / f"{name}.ts") for name in runs}
+    db = write_tone_db(root / "tones", TONES)
+    assert main(["export", str(db), "--predictor", str(runs["predictor"][0].path), "-o", str(out)]) == 0
+    return {name: NNHost(out / f"{name}.ts") for name in [*runs, "sequencer"]}
 
 
 def _pd_boxes(path: Path) -> Tuple[List[List[str]], List[Tuple[int, int, int, int]]]:
@@ -80,7 +83,7 @@ def test_generated_files_are_current():
 
 def test_every_patch_has_a_help_patch_and_states_the_rate():
     mains = [PATCHES / n for n in NN_PATCHES if n.endswith(".pd") and not n.endswith("-help.pd")]
-    assert {p.stem for p in mains} == {"vocoder", "unagan", "predictor"}
+    assert {p.stem for p in mains} == {"vocoder", "unagan", "predictor", "sequencer"}
     for p in mains:
         assert (PATCHES / f"{p.stem}-help.pd").exists()
         assert (PATCHES / f"{p.stem}.maxpat").exists() and (PATCHES / f"{p.stem}.maxhelp").exists()
@@ -131,3 +134,19 @@ def test_pd_patches_open_in_pd(patch):
         pytest.skip("this Pd has the nn~ external: objects all created")
     assert out.count("couldn't create") == n_nn and all(f.startswith("nn~ ") for f in failed), out
     assert "error" not in out.lower(), out
+
+
+@pytest.mark.parametrize("patch", [n for n in NN_PATCHES if n.endswith(".pd")])
+def test_set_messages_are_accepted_by_the_model(hosts, patch):
+    """Every ``set NAME VALUE`` message wired to an nn~ object names one of the model's
+    attributes and a value its setter accepts."""
+    boxes, _ = _pd_boxes(PATCHES / patch)
+    for n, args, lines in _nn_objects(PATCHES / patch):
+        host = hosts[Path(args[0]).stem]
+        types = {a["name"]: a["type"] for a in load_card(host.path)["attributes"]}
+        for a, _, b, _ in lines:
+            words = boxes[a]
+            if b == n and words[0] == "msg" and words[1] == "set":
+                name, value = words[2], words[3].rstrip(";")
+                cast = {"int": int, "float": float, "str": str, "bool": bool}[types[name]]
+                assert host.set_attribute(name, cast(value)) == 0, f"{patch}: {' '.join(words[1:])}"

@@ -14,7 +14,7 @@ from demiurge.cli import main
 from demiurge.config_flags import add_flags, apply, given, parse_set
 from demiurge.dsp.config import MelConfig, MFCCConfig
 from demiurge.errors import DemiurgeError
-from demiurge.models.hifigan import HiFiGANConfig
+from demiurge.models.configs import HiFiGANConfig
 from demiurge.runs import Run, load, read_checkpoint
 from demiurge.sequencer.forecast import load_predictor
 from export_fixtures import make_predictor_run, make_vocoder_run

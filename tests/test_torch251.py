@@ -66,3 +66,15 @@ def test_check_replays_in_another_torch_and_names_what_differs(exported_models, 
     torch.jit.script(_Newer()).save(str(path))
     with pytest.raises(DemiurgeError, match="could not load or play the files"):
         compare_in_other_torch(torch251, [path])
+
+
+def test_the_sequencer_plays_identically_in_torch_2_5_1(torch251, tmp_path):
+    """sequencer.ts (the engine core, a DB of steady tones and a predictor inside): every
+    buffer and setter as in the current torch, after the self-check of its export."""
+    from export_fixtures import make_predictor_run
+    from live_fixtures import TONES, write_tone_db
+
+    db = write_tone_db(tmp_path / "tones", TONES)
+    run = make_predictor_run(tmp_path / "pred", "lstm")
+    assert main(["export", str(db), "--predictor", str(run.path), "-o", str(tmp_path)]) == 0
+    assert compare_in_other_torch(torch251, [tmp_path / "sequencer.ts"]).startswith("2.5.1")

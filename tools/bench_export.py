@@ -21,7 +21,8 @@ import torch
 
 from demiurge.dsp import MelConfig, MFCCConfig
 from demiurge.models import DEFAULT_VOCODER, VOCODER_ARCHS, build_vocoder
-from demiurge.models.unagan import UNAGANConfig, UNAGANGenerator
+from demiurge.models.configs import UNAGANConfig
+from demiurge.models.unagan import UNAGANGenerator
 from demiurge.plugin.exporter import model_card, save_export
 from demiurge.plugin.host import NNHost
 from demiurge.plugin.predictor import PredictorPlugin

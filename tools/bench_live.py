@@ -1,19 +1,24 @@
-"""Benchmark of the live engine: time per block against the block period, and late blocks
-over a real JACK run.
+"""Benchmark of the live engine for each descriptor preset: the input -> answer latency, the
+time per block against the block period, and late blocks over a real JACK run.
 
     python tools/bench_live.py [--seconds 60] [--jack-seconds 60] [--frames 100000]
+                               [--presets default,live]
 
 1. Engine alone, one thread: 44.1 kHz, block 256, follow mode (all stages on: streaming
    descriptors, forecaster, exact k-NN query over a DB of >= 10^5 frames, playback), fed
    ``--seconds`` of music block by block. Prints p50/p99/max engine time per block next to
    the block period (goal: p99 below 25 % of it), for all blocks and by stage: the block
-   that completes a hop describes and forecasts, the next one queries and plays.
+   that completes a hop describes and forecasts, the next one queries and plays (with the
+   ``live`` preset's hop of 256 one block does both).
 2. ``demiurge-live`` against a JACK server (dummy driver, started here when ``jackd`` is
-   installed) for ``--jack-seconds``: late blocks and xruns from ``/demiurge/status``.
+   installed) for ``--jack-seconds``: late blocks and the latency from ``/demiurge/status``.
+3. The latency per preset side by side: the engine's, and with the cushion and the JACK
+   periods (tests/test_live_jack.py measures that it is the delay of an onset).
 
-The DB is the demo corpus made long enough (16 files of ``frames * 1024 / 16 / 44100``
-seconds), described once into ``$DEMIURGE_CACHE/bench`` (or ``~/.cache/demiurge/bench``);
-the predictor is the embedded default one.
+Each preset's DB is the demo corpus made long enough (16 files of
+``frames * hop / 16 / 44100`` seconds: the same frame count, so 4x less audio with ``live``),
+described once into ``$DEMIURGE_CACHE/bench`` (or ``~/.cache/demiurge/bench``); the
+predictor is the embedded default one (its timing does not depend on the DB it was trained on).
 """
 
 from __future__ import annotations
@@ -34,24 +39,28 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def bench_db(frames: int) -> Path:
+def bench_db(frames: int, preset: str) -> Path:
     from demiurge.data.demo_corpus import make_demo_corpus
+    from demiurge.dsp.config import mfcc_preset
     from demiurge.errors import DemiurgeError
     from demiurge.live.loading import cache_dir
     from demiurge.sequencer.db import DescriptorDB
     from demiurge.sequencer.describe import describe_folder
 
-    seconds = int(np.ceil(frames * 1024 / 16 / 44100)) + 1
+    config = mfcc_preset(preset)
+    seconds = int(np.ceil(frames * config.hop_length / 16 / 44100)) + 1
     root = cache_dir() / "bench" / f"{seconds}s"
+    db_dir = root / f"db-{preset}"
     try:
-        db = DescriptorDB.open(root / "db")
-        if len(db) >= frames:
-            return root / "db"
+        db = DescriptorDB.open(db_dir)
+        if len(db) >= frames and db.config == config:
+            return db_dir
     except DemiurgeError:
         pass
-    print(f"making a {16 * seconds / 60:.0f} min corpus in {root} (first run only)")
-    make_demo_corpus(root / "corpus", seconds_per_file=seconds)
-    return describe_folder(root / "corpus", root / "db").path
+    if not (root / "corpus").is_dir():
+        print(f"making a {16 * seconds / 60:.0f} min corpus in {root} (first run only)")
+        make_demo_corpus(root / "corpus", seconds_per_file=seconds)
+    return describe_folder(root / "corpus", db_dir, config=config).path
 
 
 def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int,
@@ -76,7 +85,7 @@ def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int,
         engine.process(audio[i:i + block])
     times = np.empty(n // block)
     cpu = np.empty(n // block)
-    stage = np.zeros(n // block, int)  # 1: describe + forecast, 2: query + playback, 0: neither
+    stage = np.zeros(n // block, int)  # 1: describe + forecast, 2: query + playback, 3: both
     core = engine.core
     realtime = realtime_priority(5)  # as the live engine thread runs, when allowed
     for k, i in enumerate(range(0, n, block)):
@@ -84,15 +93,24 @@ def engine_times(db_dir: Path, predictor: Path, *, seconds: float, block: int,
         c0, t0 = time.thread_time(), time.perf_counter()
         engine.process(audio[i:i + block])
         times[k], cpu[k] = time.perf_counter() - t0, time.thread_time() - c0
-        stage[k] = 1 if core.hops_seen != hops else (2 if core.answers != answers else 0)
+        stage[k] = int(core.hops_seen != hops) + 2 * int(core.answers != answers)
     normal_priority()
     return {"frames": len(db.offsets), "times": times, "cpu": cpu, "stage": stage,
-            "period": block / 44100, "search": search, "realtime": realtime}
+            "period": block / 44100, "search": search, "realtime": realtime,
+            "latency_ms": 1e3 * engine.latency_samples() / 44100,
+            "mosaic_latency_ms": 1e3 * _mosaic_latency(engine) / 44100}
 
 
-def report_engine(r: dict) -> None:
+def _mosaic_latency(engine) -> int:
+    engine.set("mode", "mosaic")
+    engine.process(np.zeros(engine.block, np.float32))  # the change applies at a block
+    return engine.latency_samples()
+
+
+def report_engine(r: dict, preset: str) -> None:
     period = r["period"] * 1e3
-    print(f"\nengine, one thread, follow mode, block 256 @ 44.1 kHz, DB {r['frames']} frames, "
+    print(f"\n{preset} preset: engine, one thread, follow mode, block 256 @ 44.1 kHz, DB "
+          f"{r['frames']} frames, "
           f"{r['search']} search (block period {period:.3f} ms; goal p99 < 25 % = "
           f"{0.25 * period:.3f} ms)")
     print("wall: time per block as the engine thread sees it (includes being preempted on a "
@@ -102,7 +120,10 @@ def report_engine(r: dict) -> None:
           f"{'p99/period':>12}")
     stage = r["stage"]
     for name, mask in (("all", stage >= 0), ("describe + forecast", stage == 1),
-                       ("query + playback", stage == 2), ("other", stage == 0)):
+                       ("query + playback", stage == 2), ("both (hop = block)", stage == 3),
+                       ("other", stage == 0)):
+        if not mask.any():  # hop = block: every block runs both stages
+            continue
         for clock in ("wall", "cpu"):
             t = r["times" if clock == "wall" else "cpu"][mask]
             p50, p99, mx = (np.percentile(t, 50) * 1e3, np.percentile(t, 99) * 1e3, t.max() * 1e3)
@@ -112,10 +133,12 @@ def report_engine(r: dict) -> None:
           f"{r['cpu'].mean() / r['period']:.1%} (cpu)")
 
 
-def jack_run(db_dir: Path, predictor: Path, *, seconds: float, search: str) -> None:
+def jack_run(db_dir: Path, predictor: Path, *, seconds: float, search: str,
+             preset: str) -> float:
+    """Late blocks over a JACK run, printed; returns the latency status reports (ms)."""
     if shutil.which("jackd") is None:
         print("\nJACK run skipped: jackd is not installed (apt-get install jackd2 libportaudio2)")
-        return
+        return float("nan")
     import jack
     from pythonosc.osc_message import OscMessage
     from pythonosc.osc_message_builder import OscMessageBuilder
@@ -175,10 +198,15 @@ def jack_run(db_dir: Path, predictor: Path, *, seconds: float, search: str) -> N
         time.sleep(seconds)
         end = status()
         blocks = seconds * 44100 / 256
-        print(f"\ndemiurge-live through JACK (dummy driver, period 256), follow mode, {search} "
-              f"search, {seconds:.0f} s "
+        print(f"\n{preset} preset: demiurge-live through JACK (dummy driver, period 256), "
+              f"follow mode, {search} search, {seconds:.0f} s "
               f"= {blocks:.0f} blocks: late blocks {end[5] - start[5]}, engine load "
               f"{end[6]:.1%}, reported latency {end[4]:.1f} ms")
+        mode = OscMessageBuilder("/demiurge/mode")
+        mode.add_arg("mosaic")
+        sock.sendto(mode.build().dgram, ("127.0.0.1", port))
+        time.sleep(0.2)
+        return float(status()[4])
     finally:
         if client is not None:
             client.deactivate()
@@ -196,17 +224,28 @@ def main() -> int:
     parser.add_argument("--jack-seconds", type=float, default=60.0,
                         help="length of the JACK run (0 skips it)")
     parser.add_argument("--frames", type=int, default=100_000, help="DB size in frames")
+    parser.add_argument("--presets", default="default,live",
+                        help="descriptor presets to compare (default default,live)")
     args = parser.parse_args()
     from demiurge.live.loading import default_models
 
-    db_dir = bench_db(args.frames)
     _, predictor = default_models()
-    for search in ("exact", "hnsw"):
-        report_engine(engine_times(db_dir, predictor, seconds=args.seconds, block=256,
-                                   search=search))
-    if args.jack_seconds > 0:
+    latency = {}
+    for preset in args.presets.split(","):
+        db_dir = bench_db(args.frames, preset)
         for search in ("exact", "hnsw"):
-            jack_run(db_dir, predictor, seconds=args.jack_seconds, search=search)
+            r = engine_times(db_dir, predictor, seconds=args.seconds, block=256, search=search)
+            report_engine(r, preset)
+        jack = float("nan")
+        if args.jack_seconds > 0:
+            for search in ("exact", "hnsw"):
+                jack = jack_run(db_dir, predictor, seconds=args.jack_seconds, search=search,
+                                preset=preset)
+        latency[preset] = (r["mosaic_latency_ms"], jack)
+    print("\nmosaic input -> answer latency at block 256 (goal <= 25 ms): engine, and as "
+          "demiurge-live reports it through JACK (cushion 2 blocks + JACK's 2 periods)")
+    for preset, (engine_ms, jack_ms) in latency.items():
+        print(f"  {preset:<8} engine {engine_ms:6.1f} ms   through JACK {jack_ms:6.1f} ms")
     return 0
 
 

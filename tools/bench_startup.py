@@ -19,6 +19,10 @@ CASES = [
     ("demiurge describe --help", ["-m", "demiurge.cli", "describe", "--help"]),
     ("demiurge export (missing runs)", ["-m", "demiurge.cli", "export"]),
     ("demiurge train vocoder (missing -o)", ["-m", "demiurge.cli", "train", "vocoder"]),
+    ("demiurge train predictor --help", ["-m", "demiurge.cli", "train", "predictor", "--help"]),
+    ("demiurge train unagan --max-steps x (a bad value)",
+     ["-m", "demiurge.cli", "train", "unagan", "-o", "run", "--max-steps", "x"]),
+    ("demiurge generate (missing runs)", ["-m", "demiurge.cli", "generate"]),
     ("demiurge-live --help", ["-m", "demiurge.live.cli", "--help"]),
 ]
 PEER = ("python -c 'import torch' (the floor of any command that loads a model)", ["-c", "import torch"])

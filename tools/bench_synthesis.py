@@ -16,7 +16,8 @@ import torch
 
 from demiurge.dsp import MelConfig
 from demiurge.models import VOCODER_ARCHS, build_vocoder
-from demiurge.models.unagan import UNAGANConfig, UNAGANGenerator
+from demiurge.models.configs import UNAGANConfig
+from demiurge.models.unagan import UNAGANGenerator
 
 def speed(block_samples: int = 2048, seconds: float = 3.0) -> None:
     torch.set_num_threads(1)

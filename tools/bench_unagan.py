@@ -33,7 +33,7 @@ from demiurge.data.audio import load_audio
 from demiurge.data.demo_corpus import make_demo_corpus
 from demiurge.dsp import Descriptors, LogMel
 from demiurge.models.pretrained import base_generator
-from demiurge.models.unagan import UNAGANConfig
+from demiurge.models.configs import UNAGANConfig
 from demiurge.synthesis.generate import PEAK, remove_dc
 from demiurge.train.corpus import AudioCorpus
 from demiurge.train.frechet import FrameStatistics, frechet_distance

@@ -155,6 +155,38 @@ def our_vocoder(ref):
     return f"ours: {trained.card['arch']} run, step {trained.step}", trained.generator
 
 
+def score_table(systems: List[Tuple[str, int, Callable[[np.ndarray], np.ndarray]]],
+                material: List[Tuple[str, np.ndarray]], config: MelConfig, logmel: LogMel) -> None:
+    """Print one row per ``(name, sample rate, resynthesise)`` system over the ``(name,
+    float32[T])`` clips at THE mel's rate: PESQ (all clips; speech only), MR-STFT, mel L1 (for
+    systems at THE mel's rate) and x real time."""
+    width = max(40, max(len(name) for name, _, _ in systems) + 2)
+    header = f"{'system':{width}}{'PESQ wb':>9}{'PESQ speech':>13}{'MR-STFT':>9}{'mel L1':>8}{'x RT':>8}"
+    print(header + "\n" + "-" * len(header))
+    for name, sr, fn in systems:
+        scores, mel_l1, busy, produced = [], [], 0.0, 0.0
+        for clip_name, audio44 in material:
+            audio = audio44 if sr == config.sample_rate else resample(audio44, config.sample_rate, sr)
+            started = time.perf_counter()
+            out = fn(audio)
+            busy += time.perf_counter() - started
+            produced += len(out) / sr
+            n = min(len(out), len(audio))
+            m = measures(audio[:n], out[:n], sr)
+            m["speech"] = "speech" in clip_name or "voice" in clip_name
+            scores.append(m)
+            if sr == config.sample_rate:
+                out_mel = logmel(torch.from_numpy(out[:n].astype(np.float32))[None])
+                mel_l1.append(float((out_mel - logmel(torch.from_numpy(audio[:n])[None])).abs().mean()))
+        pesq_all = np.nanmean([s["pesq"] for s in scores])
+        pesq_speech = np.nanmean([s["pesq"] for s in scores if s["speech"]])
+        stft = np.mean([s["mr_stft"] for s in scores])
+        mel = f"{np.mean(mel_l1):8.3f}" if mel_l1 else f"{'-':>8}"
+        print(f"{name:{width}}{pesq_all:9.2f}{pesq_speech:13.2f}{stft:9.3f}{mel}{produced / busy:8.0f}")
+    print("\nPESQ speech: the clips of speech and voice only (PESQ models speech). x RT: seconds of "
+          "audio per second of one CPU thread, the mel included.")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vocoder", help="our vocoder: a run folder or an exported .ts "
@@ -182,30 +214,7 @@ def main(argv=None) -> int:
 
     material = clips(args.seconds, config.sample_rate)
     print(f"\n{len(material)} held-out clips of up to {args.seconds:g} s: {', '.join(n for n, _ in material)}")
-    header = f"{'system':40}{'PESQ wb':>9}{'PESQ speech':>13}{'MR-STFT':>9}{'mel L1':>8}{'x RT':>8}"
-    print(header + "\n" + "-" * len(header))
-    for name, sr, fn in systems:
-        scores, mel_l1, busy, produced = [], [], 0.0, 0.0
-        for clip_name, audio44 in material:
-            audio = audio44 if sr == config.sample_rate else resample(audio44, config.sample_rate, sr)
-            started = time.perf_counter()
-            out = fn(audio)
-            busy += time.perf_counter() - started
-            produced += len(out) / sr
-            n = min(len(out), len(audio))
-            m = measures(audio[:n], out[:n], sr)
-            m["speech"] = "speech" in clip_name or "voice" in clip_name
-            scores.append(m)
-            if sr == config.sample_rate:
-                out_mel = logmel(torch.from_numpy(out[:n].astype(np.float32))[None])
-                mel_l1.append(float((out_mel - logmel(torch.from_numpy(audio[:n])[None])).abs().mean()))
-        pesq_all = np.nanmean([s["pesq"] for s in scores])
-        pesq_speech = np.nanmean([s["pesq"] for s in scores if s["speech"]])
-        stft = np.mean([s["mr_stft"] for s in scores])
-        mel = f"{np.mean(mel_l1):8.3f}" if mel_l1 else f"{'-':>8}"
-        print(f"{name:40}{pesq_all:9.2f}{pesq_speech:13.2f}{stft:9.3f}{mel}{produced / busy:8.0f}")
-    print("\nPESQ speech: the clips of speech and voice only (PESQ models speech). x RT: seconds of "
-          "audio per second of one CPU thread, the mel included.")
+    score_table(systems, material, config, logmel)
     return 0
 
 

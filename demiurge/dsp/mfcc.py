@@ -22,7 +22,8 @@ class Descriptors(nn.Module):
     Offline (``forward``): ``Tensor[B x T] -> Tensor[B x n_features x (T // hop + 1)]``, frames
     centred with zero padding like librosa; the deltas replicate the first/last frame at the
     edges (librosa fits a polynomial there instead, so only those ``delta_width // 2`` edge
-    frames differ from ``librosa.feature.delta``).
+    frames differ from ``librosa.feature.delta``). Causal deltas (``delta_causal``) are the
+    centred ones ``delta_width // 2`` frames later, the first frame replicated before the start.
 
     Streaming (``stream``): ``Tensor[B x N] -> Tensor[B x n_features x N // hop]`` for any N that
     is a multiple of ``hop_length``. Call k (counting hops, from 0) emits descriptor frame
@@ -47,7 +48,9 @@ class Descriptors(nn.Module):
         self.floor_power = float(c.amin)
         # Frames of the padded stream completed by the first hop of real input, minus one.
         self.lead = c.n_fft // 2 // c.hop_length - 1
-        self.latency_frames = self.lead + self.half_width
+        # Frames the deltas look ahead: half their window when centred, none when causal.
+        self.look_ahead = 0 if c.delta_causal else self.half_width
+        self.latency_frames = self.lead + self.look_ahead
         self.latency_samples = self.latency_frames * c.hop_length
 
         self.register_buffer("window", spectral.hann_window(c.n_fft), persistent=False)
@@ -58,11 +61,11 @@ class Descriptors(nn.Module):
         self.register_buffer("dct_t",
                              (10.0 * spectral.dct_matrix(c.n_mels, c.n_mfcc)).t().contiguous(),
                              persistent=False)
-        # Windows of delta_width frames @ delta_t -> the centre frame (a unit impulse: exact)
-        # and each delta order, in one product.
+        # Windows of delta_width frames @ delta_t -> the current frame (a unit impulse: exact;
+        # the centre of the window, or its end when causal) and each delta order, in one product.
         kernels = spectral.delta_kernels(c.delta_width, max(c.delta_orders, 1))[: c.delta_orders]
         impulse = torch.zeros(1, c.delta_width)
-        impulse[0, self.half_width] = 1.0
+        impulse[0, 2 * self.half_width - self.look_ahead] = 1.0
         self.register_buffer("delta_t", torch.cat([impulse, kernels]).t().contiguous(),
                              persistent=False)
 
@@ -83,8 +86,9 @@ class Descriptors(nn.Module):
         return mfcc.reshape(b, f, self.n_mfcc).transpose(1, 2)
 
     def with_deltas(self, padded_static: Tensor) -> Tensor:
-        """``Tensor[B x n_mfcc x F + 2W]`` (W = delta_width // 2, edges already padded) ->
-        ``Tensor[B x n_features x F]``: static frames followed by each delta order."""
+        """``Tensor[B x n_mfcc x F + 2W]`` (W = delta_width // 2, edges already padded: W
+        frames each side, or 2W before when causal) -> ``Tensor[B x n_features x F]``: static
+        frames followed by each delta order."""
         w = self.half_width
         windows = padded_static.unfold(2, 2 * w + 1, 1)  # [B x C x F x width]
         b, c, f = windows.shape[0], windows.shape[1], windows.shape[2]
@@ -103,9 +107,9 @@ class Descriptors(nn.Module):
         for start in range(0, frames.shape[1], self.chunk_frames):
             parts.append(self.static(frames[:, start: start + self.chunk_frames]))
         static = torch.cat(parts, dim=2)
-        w = self.half_width
-        edges = torch.cat([static[:, :, :1].expand(-1, -1, w), static,
-                           static[:, :, -1:].expand(-1, -1, w)], dim=2)
+        w, ahead = self.half_width, self.look_ahead
+        edges = torch.cat([static[:, :, :1].expand(-1, -1, 2 * w - ahead), static,
+                           static[:, :, -1:].expand(-1, -1, ahead)], dim=2)
         return self.with_deltas(edges)
 
     # ------------------------------------------------------------------ streaming
@@ -146,6 +150,6 @@ class Descriptors(nn.Module):
             history = history.index_select(2, idx - (first - w2))
             self.static_tail = history[:, :, n:]
         out = self.with_deltas(history)
-        emitted = torch.arange(first - self.half_width, last - self.half_width + 1,
+        emitted = torch.arange(first - self.look_ahead, last - self.look_ahead + 1,
                                device=block.device)
         return out * (emitted >= 0).to(out.dtype)

@@ -121,7 +121,10 @@ def build_engine(args: argparse.Namespace):
                             f"{db.config.sample_rate} Hz ({db_path}); run the device at "
                             f"{db.config.sample_rate} Hz or describe the audio at "
                             f"{args.samplerate} Hz")
-    log.info("DB %s (%d frames), predictor %s", db_path, len(db.offsets), predictor_path)
+    from demiurge.dsp.config import preset_name
+
+    log.info("DB %s (%d frames, %s descriptor preset), predictor %s", db_path, len(db.offsets),
+             preset_name(db.config), predictor_path)
     return Engine(db=db, forecaster=forecaster, block=args.blocksize, params={"mode": args.mode})
 
 

@@ -1,23 +1,6 @@
-"""The live engine: audio block in, Demiurge's answer out. No sound card, no threads, no I/O.
-
-:class:`EngineCore` is the per-block core, plain torch (TorchScript-able, so the same code can
-be scripted into one nn~ module with the DB inside). Per block ``Tensor[1 x B]`` it
-
-1. accumulates the input until a descriptor hop (1024 samples by default) is complete,
-2. describes the hop with the streaming MFCC module (:class:`demiurge.dsp.Descriptors`),
-3. chooses the target frame by mode: ``mosaic`` the input frame itself, ``follow`` the
-   predictor's forecast ``horizon`` frames ahead, ``dream`` the predictor's forecast of its
-   own previous output,
-4. answers it with the sequencer's answer (:class:`~demiurge.sequencer.answer.Answerer`: query
-   and playback, one matched DB frame -> one hop of audio, equal-power crossfades), and
-5. mixes the answer with the input (dry/wet, equal power) and applies the output gain, both
-   ramped over the block.
-
-The block B must divide the hop (or be a multiple of it). The work of a hop is split over two
-blocks so that no block carries all of it: the block that completes a hop describes it and
-forecasts (stage 1), the next block queries and plays (stage 2), and the answer sounds from
-that block on. With B < hop the output is therefore the same for every block size, one hop
-behind the hop being analysed; with B >= hop both stages run in the same block.
+"""The live engine's host side: :class:`Engine` wraps the block core
+(:class:`demiurge.sequencer.engine_core.EngineCore`: audio block in, Demiurge's answer out; no
+sound card, no threads, no I/O).
 
 :class:`Engine` is the host-side wrapper (eager Python): it owns the parameters, applies
 changes between blocks, swaps in a new DB (crossfaded over one hop) or predictor, seeds
@@ -26,155 +9,19 @@ dream mode, and computes the latency.
 
 from __future__ import annotations
 
-import math
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from demiurge.dsp import Descriptors
+from demiurge.dsp.config import preset_name
 from demiurge.errors import DemiurgeError
-from demiurge.live.params import MODES, MessageError, defaults
+from demiurge.live.params import MODES, MessageError, default_xfade_ms, defaults
+from demiurge.sequencer.engine_core import EngineCore
 from demiurge.sequencer.playback import crossfade_samples
 from demiurge.sequencer.query_settings import QuerySettings
-
-MOSAIC, FOLLOW, DREAM = 0, 1, 2
-
-
-class EngineCore(nn.Module):
-    """Block-in/block-out engine core: ``process(Tensor[1 x B]) -> Tensor[1 x B]``.
-
-    Args:
-        descriptors: the streaming MFCC module (its config must be the DB's).
-        forecaster: a streaming forecaster (``push(Tensor[1 x F x T])``,
-            ``forecast(h) -> Tensor[1 x F x h]``, ``reset()``, ``window_size``).
-        answerer: a :class:`~demiurge.sequencer.answer.Answerer` (query + playback over one DB).
-        block: samples per ``process`` call.
-        history: raw input frames kept to (re)prime a forecaster (>= its window).
-    """
-
-    def __init__(self, descriptors: nn.Module, forecaster: nn.Module, answerer: nn.Module, *,
-                 block: int = 256, history: int = 64):
-        super().__init__()
-        hop = int(descriptors.hop)
-        if hop % block != 0 and block % hop != 0:
-            raise DemiurgeError(f"block size {block} must divide the descriptor hop {hop} "
-                                f"(or be a multiple of it): try {_divisors_hint(hop)}")
-        self.descriptors = descriptors
-        self.forecaster = forecaster
-        self.answerer = answerer
-        self.incoming = answerer   # the answerer being crossfaded in while ``switching``
-        self.switching = False
-        self.switched = False      # set by the hop that finished a switch (host swaps modules)
-        self.hop = hop
-        self.block = int(block)
-        self.chunk = min(self.block, hop)
-        self.n_features = int(descriptors.n_features)
-        self.warmup_hops = int(descriptors.latency_frames)
-        self.mode = 0  # index in MODES: 0 mosaic, 1 follow, 2 dream
-        self.horizon = 1
-        self.drywet = 1.0
-        self.gain = 1.0
-        self.fill = 0
-        self.pos = 0
-        self.pending = False  # a hop analysed, its answer due at the next chunk
-        self.hops_seen = 0
-        self.answers = 0
-        self.history_size = int(history)
-        self.register_buffer("acc", torch.zeros(1, hop), persistent=False)
-        self.register_buffer("wet", torch.zeros(1, hop), persistent=False)
-        self.register_buffer("target", torch.zeros(1, self.n_features), persistent=False)
-        self.register_buffer("history", torch.zeros(1, self.n_features, self.history_size),
-                             persistent=False)
-        t = (torch.arange(hop, dtype=torch.float32) + 0.5) / hop
-        self.register_buffer("fade_in", torch.sin(0.5 * math.pi * t).unsqueeze(0), persistent=False)
-        self.register_buffer("fade_out", torch.cos(0.5 * math.pi * t).unsqueeze(0), persistent=False)
-        r = (torch.arange(self.block, dtype=torch.float32) + 1.0) / self.block
-        self.register_buffer("ramp", r.unsqueeze(0), persistent=False)
-        self._mix_state = [self.drywet, self.gain]  # values reached at the end of the last block
-
-    # ------------------------------------------------------------------ per block
-    def forward(self, x: Tensor) -> Tensor:
-        return self.process(x)
-
-    @torch.jit.export
-    def process(self, x: Tensor) -> Tensor:
-        """``Tensor[1 x B]`` input block -> ``Tensor[1 x B]`` output block."""
-        pieces: List[Tensor] = []
-        for i in range(self.block // self.chunk):
-            seg = x[:, i * self.chunk:(i + 1) * self.chunk]
-            self.acc[:, self.fill:self.fill + self.chunk] = seg
-            self.fill += self.chunk
-            if self.pending:
-                self.answer_hop()  # stage 2 for the hop completed one chunk ago
-            if self.fill == self.hop:
-                self.fill = 0
-                self.analyse_hop()  # stage 1
-                if self.chunk == self.hop:
-                    self.answer_hop()  # no later chunk in this hop: answer at once
-            pieces.append(self.wet[:, self.pos:self.pos + self.chunk].clone())
-            self.pos += self.chunk
-        wet = torch.cat(pieces, dim=1)
-        # Ramp dry/wet (equal power) and gain from last block's values to the current ones.
-        dw0, g0 = self._mix_state[0], self._mix_state[1]
-        dw = dw0 + (self.drywet - dw0) * self.ramp
-        g = g0 + (self.gain - g0) * self.ramp
-        self._mix_state = [self.drywet, self.gain]
-        return g * (torch.cos(0.5 * math.pi * dw) * x + torch.sin(0.5 * math.pi * dw) * wet)
-
-    def analyse_hop(self) -> None:
-        """Stage 1: describe the completed hop (``acc``) and choose the target frame."""
-        frame = self.descriptors.stream(self.acc)  # [1 x F x 1]
-        self.hops_seen += 1
-        self.history.copy_(torch.cat([self.history[:, :, 1:], frame], dim=2))
-        if self.mode == 0:  # mosaic
-            self.forecaster.push(frame)
-            target = frame[:, :, 0]
-        elif self.mode == 1:  # follow
-            self.forecaster.push(frame)
-            target = self.forecaster.forecast(self.horizon)[:, :, self.horizon - 1]
-        else:  # dream
-            future = self.forecaster.forecast(1)
-            self.forecaster.push(future)
-            target = future[:, :, 0]
-        self.target.copy_(target)
-        self.pending = True
-
-    def answer_hop(self) -> None:
-        """Stage 2: query and play the target frame into ``wet`` (one hop)."""
-        self.pending = False
-        self.pos = 0
-        if self.hops_seen <= self.warmup_hops:
-            if self.switching:  # nothing playing yet: switch without a crossfade
-                self.switching = False
-                self.switched = True
-            self.wet.zero_()  # no real descriptor frame yet
-            return
-        out = self.answerer(self.target)
-        if self.switching:
-            out = out * self.fade_out + self.incoming(self.target) * self.fade_in
-            self.switching = False
-            self.switched = True
-        self.wet.copy_(out)
-        self.answers += 1
-
-    # ------------------------------------------------------------------ control
-    @torch.jit.export
-    def prime(self, frames: Tensor) -> None:
-        """Restart the forecaster's context from raw frames ``Tensor[1 x F x T]``."""
-        self.forecaster.reset(1)
-        self.forecaster.push(frames)
-
-    @torch.jit.export
-    def prime_from_input(self) -> None:
-        """Restart the forecaster's context from the latest input frames."""
-        n = min(self.history_size, max(self.hops_seen - self.warmup_hops, 1))
-        self.prime(self.history[:, :, self.history_size - n:])
-
-
-def _divisors_hint(hop: int) -> str:
-    return ", ".join(str(hop // d) for d in (16, 8, 4, 2, 1) if hop % d == 0)
 
 
 class Engine:
@@ -207,13 +54,15 @@ class Engine:
         self.events: "deque" = deque(maxlen=1024)  # (file, offset, distance) per hop
         self._answers_reported = 0
         self._incoming_db = db
+        self.params["xfade"] = default_xfade_ms(sample_rate=self.samplerate,
+                                                hop_length=db.config.hop_length)
         self.params.update(params or {})
         for name, value in self.params.items():
             self._apply(name, value)
         if self.params["weights"]:
             self.core.answerer = self.core.incoming = self._weighted(self.core.answerer,
                                                                      self.params["weights"])
-        self.core._mix_state = [self.core.drywet, self.core.gain]  # no ramp into the start
+        self.core.settle_mix()  # no ramp into the start
 
     # ------------------------------------------------------------------ engine thread
     def process(self, block: np.ndarray) -> np.ndarray:
@@ -285,10 +134,7 @@ class Engine:
     def _apply(self, name: str, value: Any) -> None:
         core = self.core
         if name == "mode":
-            mode = MODES.index(value)
-            if mode != core.mode and DREAM in (mode, core.mode):
-                core.prime_from_input()  # dream starts from (and leaves back to) the input
-            core.mode = mode
+            core.set_mode(MODES.index(value))
         elif name == "drywet":
             core.drywet = float(value)
         elif name == "gain":
@@ -366,25 +212,9 @@ class Engine:
 
     # ------------------------------------------------------------------ reporting
     def latency_samples(self) -> int:
-        """Samples from a sound at the input to the output that answers it (computed).
-
-        Frame f describes the input around sample ``f * hop``. The descriptors emit it
-        ``latency_frames`` hops later (the deltas' centred window), with the hop that ends at
-        sample ``(f + latency_frames + 1) * hop``; its answer is played from the first sample
-        of the block after the one that completes that hop (of the same block when
-        ``block >= hop``), and the matched DB frame's centre sounds half a hop plus half a
-        crossfade (the playback's ``latency_samples``) later. A follow-mode forecast ``horizon`` frames ahead
-        anticipates by ``horizon`` hops (the figure may become negative: the answer comes
-        ahead of the input). The delta features look ``latency_frames`` hops ahead, so an
-        onset can reach the answer earlier than this figure says.
-        """
-        core = self.core
-        staged = core.chunk if core.chunk < core.hop else 0  # stage 2 runs one chunk later
-        lat = (core.warmup_hops + 1) * core.hop - core.chunk + staged + core.hop // 2 + \
-            int(core.answerer.playback.latency_samples)
-        if core.mode == FOLLOW:
-            lat -= core.horizon * core.hop
-        return int(lat)
+        """Samples from a sound at the input to the output that answers it (computed: see
+        :meth:`EngineCore.latency_samples`)."""
+        return self.core.latency_samples()
 
     def match(self) -> Tuple[str, int, float]:
         """The latest match: (file, sample offset in it, distance)."""
@@ -404,4 +234,5 @@ def check_predictor_matches(db: "LoadedDB", forecaster: nn.Module) -> None:
 
 
 def _config_text(config) -> str:
-    return f"{config.n_features} features, hop {config.hop_length}, {config.sample_rate} Hz"
+    return (f"{config.n_features} features, hop {config.hop_length}, {config.sample_rate} Hz, "
+            f"{preset_name(config)} preset")

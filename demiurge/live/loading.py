@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -20,7 +20,7 @@ from torch import nn
 from demiurge.data.audio import load_audio
 from demiurge.dsp import Descriptors, MFCCConfig
 from demiurge.errors import DemiurgeError
-from demiurge.live.params import PARAMS_BY_NAME
+from demiurge.live.params import default_xfade_ms
 
 @dataclass
 class LoadedDB:
@@ -38,18 +38,21 @@ class LoadedDB:
         return self.files[int(self.file_rows[row])]
 
 
-def load_db(path: str | os.PathLike, *, crossfade_ms: float = PARAMS_BY_NAME["xfade"].default,
+def load_db(path: str | os.PathLike, *, crossfade_ms: Optional[float] = None,
             search: str = "auto", audio_root: str | os.PathLike | None = None) -> LoadedDB:
     """Open a descriptor DB and load the audio of every file it describes (from
     ``audio_root`` if the audio moved after it was described); the playback crossfades for
-    ``crossfade_ms`` milliseconds (at most one hop); ``search`` picks the nearest-frame search
-    (see :meth:`demiurge.sequencer.answer.Answerer.build`)."""
+    ``crossfade_ms`` milliseconds (at most one hop; default
+    :func:`~demiurge.live.params.default_xfade_ms`); ``search`` picks the nearest-frame
+    search (see :meth:`demiurge.sequencer.answer.Answerer.build`)."""
     from demiurge.sequencer.answer import Answerer
     from demiurge.sequencer.db import DescriptorDB
     from demiurge.sequencer.playback import crossfade_samples
 
     db = DescriptorDB.open(path, audio_root=audio_root, need_audio=True)
     cfg = db.config
+    if crossfade_ms is None:
+        crossfade_ms = default_xfade_ms(sample_rate=cfg.sample_rate, hop_length=cfg.hop_length)
     crossfade = crossfade_samples(crossfade_ms, sample_rate=cfg.sample_rate,
                                   hop_length=cfg.hop_length)
     return LoadedDB(path=Path(path), config=cfg,
@@ -104,13 +107,15 @@ def cache_dir() -> Path:
 def default_models(*, log: Callable[[str], None] = print) -> Tuple[Path, Path]:
     """``(db_dir, predictor_run_dir)`` of the embedded default, built on first use.
 
-    The default is the demo's recorded chain (:func:`demiurge.demo.recorded_chain`): first use
-    writes the demo corpus, describes it and trains the demo's small predictor on it (progress
-    bars, a few minutes on two CPU cores) into :func:`cache_dir`; later uses find them there.
+    The default is the demo's recorded chain (:func:`demiurge.demo.recorded_chain`) described
+    with the ``live`` descriptor preset (the lowest latency): first use writes the demo
+    corpus, describes it and trains the demo's small predictor on it (progress bars, a few
+    minutes on two CPU cores) into :func:`cache_dir`; later uses find them there (a cache
+    described otherwise, by an older Demiurge, is built again).
     """
     from demiurge.demo import recorded_chain
 
     root = cache_dir() / "default"
     log(f"embedded default: {root} (built on first use)")
-    chain = recorded_chain(root, log=log)
+    chain = recorded_chain(root, preset="live", log=log)
     return chain.db, chain.predictor

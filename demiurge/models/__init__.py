@@ -1,9 +1,11 @@
-"""Pure model definitions: the vocoders (MelGAN, HiFi-GAN), UNAGAN, and their discriminators.
+"""Pure model definitions: the vocoders (iSTFT, MelGAN, HiFi-GAN), UNAGAN, and their discriminators.
 
 ``VOCODER_ARCHS`` names every vocoder a user can train (``demiurge train vocoder --arch``):
 ``istft``, the iSTFT-head default (sized for CPUs, with CPU-sized discriminators), and
 ``istft-gpu`` (Vocos' size); ``hifigan-rt``, a small causal HiFi-GAN; and the papers'
-configurations (with causal layers unless ``causal`` is set false). Loading trained generators from a run:
+configurations (with causal layers unless ``causal`` is set false). Importing this package
+imports no torch (the settings are in :mod:`demiurge.models.configs`), so the command line
+lists the architectures at once. Loading trained generators from a run:
 :func:`demiurge.models.loading.load_vocoder` and :func:`~demiurge.models.loading.load_unagan`.
 """
 
@@ -13,12 +15,9 @@ from typing import Any, Dict, Mapping, Tuple
 
 from demiurge.dsp.config import MelConfig
 from demiurge.errors import DemiurgeError
-from demiurge.models.discriminators import (HIFIGAN_DISCRIMINATOR, ISTFT_DISCRIMINATOR, ISTFT_DISCRIMINATOR_GPU,
-                                            MELGAN_DISCRIMINATOR, DiscriminatorConfig, VocoderDiscriminator)
-from demiurge.models.hifigan import HIFIGAN_PRESETS, HiFiGANConfig, HiFiGANGenerator
-from demiurge.models.istft import ISTFTConfig, ISTFTGenerator
-from demiurge.models.melgan import MelGANConfig, MelGANGenerator
-from demiurge.models.vocoder import VocoderGenerator
+from demiurge.models.configs import (HIFIGAN_DISCRIMINATOR, HIFIGAN_PRESETS, ISTFT_DISCRIMINATOR,
+                                     ISTFT_DISCRIMINATOR_GPU, MELGAN_DISCRIMINATOR, DiscriminatorConfig,
+                                     HiFiGANConfig, ISTFTConfig, MelGANConfig)
 
 # name -> (family, generator config, discriminator config)
 VOCODER_ARCHS: Dict[str, Tuple[str, Any, DiscriminatorConfig]] = {
@@ -44,15 +43,21 @@ def vocoder_family(arch: str) -> str:
                             f"{', '.join(VOCODER_ARCHS)}") from None
 
 
-def build_vocoder(*, arch: str, generator: Mapping[str, Any], mel: MelConfig) -> VocoderGenerator:
-    """A vocoder generator from its stored settings (``generator``: the config dict)."""
+def build_vocoder(*, arch: str, generator: Mapping[str, Any], mel: MelConfig):
+    """A vocoder generator (a :class:`~demiurge.models.vocoder.VocoderGenerator`) from its
+    stored settings (``generator``: the config dict)."""
     family = vocoder_family(arch)
     if family == "melgan":
+        from demiurge.models.melgan import MelGANGenerator
+
         return MelGANGenerator(MelGANConfig.from_dict(generator), n_mels=mel.n_mels, hop_length=mel.hop_length)
     if family == "istft":
+        from demiurge.models.istft import ISTFTGenerator
+
         return ISTFTGenerator(ISTFTConfig.from_dict(generator), n_mels=mel.n_mels, hop_length=mel.hop_length)
+    from demiurge.models.hifigan import HiFiGANGenerator
+
     return HiFiGANGenerator(HiFiGANConfig.from_dict(generator), n_mels=mel.n_mels, hop_length=mel.hop_length)
 
 
-__all__ = ["VOCODER_ARCHS", "DEFAULT_VOCODER", "build_vocoder", "vocoder_family", "VocoderGenerator",
-           "VocoderDiscriminator", "DiscriminatorConfig"]
+__all__ = ["VOCODER_ARCHS", "DEFAULT_VOCODER", "build_vocoder", "vocoder_family"]

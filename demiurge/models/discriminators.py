@@ -15,7 +15,6 @@ sub-discriminator: ``(score, features)`` where ``score`` is a tensor of logits a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import List, Tuple
 
 import torch
@@ -23,40 +22,9 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
-from demiurge.dsp.config import _Config
+from demiurge.models.configs import DiscriminatorConfig
 
 Scores = List[Tuple[Tensor, List[Tensor]]]
-
-
-@dataclass(frozen=True)
-class DiscriminatorConfig(_Config):
-    """``msd_*``: multi-scale discriminator (number of scales, 0 = none; first width, cap).
-    ``mpd_*``: multi-period discriminator (periods, first width; widths grow x4 to 32x);
-    no periods = no MPD (MelGAN). ``mrd_*``: multi-resolution STFT discriminator (frame sizes,
-    hop a quarter of each; width); no sizes = no MRD."""
-
-    msd_scales: int = 3
-    msd_channels: int = 16
-    msd_max_channels: int = 1024
-    mpd_periods: Tuple[int, ...] = ()
-    mpd_channels: int = 32
-    mrd_resolutions: Tuple[int, ...] = ()
-    mrd_channels: int = 32
-    slope: float = 0.2
-
-    def __post_init__(self):
-        object.__setattr__(self, "mpd_periods", tuple(int(p) for p in self.mpd_periods))
-        object.__setattr__(self, "mrd_resolutions", tuple(int(n) for n in self.mrd_resolutions))
-
-
-MELGAN_DISCRIMINATOR = DiscriminatorConfig()
-HIFIGAN_DISCRIMINATOR = DiscriminatorConfig(msd_channels=128, mpd_periods=(2, 3, 5, 7, 11), slope=0.1)
-# Sized for training on a CPU (the paper-size MPD is 16x wider): MPD + MRD, no MSD.
-ISTFT_DISCRIMINATOR = DiscriminatorConfig(msd_scales=0, mpd_periods=(2, 3, 5, 7, 11), mpd_channels=4,
-                                          mrd_resolutions=(512, 1024, 2048), mrd_channels=8, slope=0.1)
-# The size Vocos trains with on GPUs (MPD at HiFi-GAN's width, MRD at 32 channels).
-ISTFT_DISCRIMINATOR_GPU = DiscriminatorConfig(msd_scales=0, mpd_periods=(2, 3, 5, 7, 11), mpd_channels=32,
-                                              mrd_resolutions=(512, 1024, 2048), mrd_channels=32, slope=0.1)
 
 
 def conv_stack(x: Tensor, layers: nn.ModuleList, post: nn.Module, slope: float) -> Tuple[Tensor, List[Tensor]]:

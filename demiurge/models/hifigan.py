@@ -11,52 +11,14 @@ with causal layers by default (``causal=False`` gives the paper's centred convol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Tuple
 
 import torch
 from torch import Tensor, nn
 
-from demiurge.dsp.config import _Config
-from demiurge.errors import DemiurgeError
+from demiurge.models.configs import HiFiGANConfig
 from demiurge.nn import CachedConv1d, CachedConvTranspose1d, LeakyReLU, Residual, Sequence, Tanh
 from demiurge.models.vocoder import VocoderGenerator, check_upsampling
-
-
-@dataclass(frozen=True)
-class HiFiGANConfig(_Config):
-    upsample_rates: Tuple[int, ...] = (8, 8, 2, 2)
-    upsample_kernels: Tuple[int, ...] = (16, 16, 4, 4)
-    channels: int = 512
-    resblock: int = 1
-    resblock_kernels: Tuple[int, ...] = (3, 7, 11)
-    resblock_dilations: Tuple[Tuple[int, ...], ...] = ((1, 3, 5), (1, 3, 5), (1, 3, 5))
-    causal: bool = True
-
-    def __post_init__(self):
-        object.__setattr__(self, "upsample_rates", tuple(int(r) for r in self.upsample_rates))
-        object.__setattr__(self, "upsample_kernels", tuple(int(k) for k in self.upsample_kernels))
-        object.__setattr__(self, "resblock_kernels", tuple(int(k) for k in self.resblock_kernels))
-        object.__setattr__(self, "resblock_dilations",
-                           tuple(tuple(int(d) for d in ds) for ds in self.resblock_dilations))
-        if len(self.upsample_rates) != len(self.upsample_kernels):
-            raise DemiurgeError("HiFi-GAN needs one upsample kernel per upsample rate")
-        if len(self.resblock_kernels) != len(self.resblock_dilations):
-            raise DemiurgeError("HiFi-GAN needs one dilation list per resblock kernel")
-        if self.resblock not in (1, 2):
-            raise DemiurgeError(f"HiFi-GAN resblock must be 1 or 2, not {self.resblock}")
-        if self.channels >> len(self.upsample_rates) < 1:
-            raise DemiurgeError(f"HiFi-GAN channels ({self.channels}) too small for "
-                                f"{len(self.upsample_rates)} halving stages")
-
-
-HIFIGAN_PRESETS = {
-    "hifigan-v1": HiFiGANConfig(),
-    "hifigan-v2": HiFiGANConfig(channels=128),
-    "hifigan-v3": HiFiGANConfig(upsample_rates=(8, 8, 4), upsample_kernels=(16, 16, 8), channels=256,
-                                resblock=2, resblock_kernels=(3, 5, 7),
-                                resblock_dilations=((1, 2), (2, 6), (3, 12))),
-}
 
 
 def resblock(channels: int, kernel: int, dilations: Tuple[int, ...], *, kind: int, causal: bool) -> Sequence:

@@ -17,33 +17,14 @@ See :mod:`demiurge.models.vocoder` for the input contract.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import Tensor, nn
 
-from demiurge.dsp.config import _Config
 from demiurge.errors import DemiurgeError
+from demiurge.models.configs import ISTFTConfig
 from demiurge.models.vocoder import VocoderGenerator
 from demiurge.nn import GELU, CachedConv1d, FrameNorm, Residual, Sequence
 from demiurge.nn.layers import Stateless
-
-
-@dataclass(frozen=True)
-class ISTFTConfig(_Config):
-    """``channels`` wide, ``blocks`` ConvNeXt blocks; ``n_fft``: the synthesis frame (a multiple
-    of the mel hop; 4 x hop by default). The default (2.0 M parameters, about 2 M multiply-adds
-    per frame) is sized for real time on one CPU core with room to spare."""
-
-    channels: int = 192
-    blocks: int = 8
-    mlp_ratio: int = 3
-    kernel_size: int = 7
-    n_fft: int = 1024
-
-    def __post_init__(self):
-        if self.blocks < 1 or self.channels < 1 or self.mlp_ratio < 1:
-            raise DemiurgeError("the iSTFT vocoder needs at least one block, channel and MLP ratio")
 
 
 class LayerScale(Stateless):

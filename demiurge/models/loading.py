@@ -27,7 +27,8 @@ from torch import nn
 
 from demiurge.dsp.config import MelConfig
 from demiurge.models import build_vocoder
-from demiurge.models.unagan import UNAGANConfig, UNAGANGenerator
+from demiurge.models.configs import UNAGANConfig
+from demiurge.models.unagan import UNAGANGenerator
 from demiurge.runs import Checkpoint, Run, load, register_loader
 
 

@@ -9,33 +9,12 @@ first stage). See :mod:`demiurge.models.vocoder` for the input/streaming contrac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import List, Tuple
+from typing import List
 
-from demiurge.dsp.config import _Config
-from demiurge.errors import DemiurgeError
+from demiurge.models.configs import MelGANConfig
 from demiurge.nn import (CachedConv1d, CachedConvTranspose1d, CachedGRU, LeakyReLU, Residual, Sequence,
                          Tanh)
 from demiurge.models.vocoder import VocoderGenerator, check_upsampling
-
-
-@dataclass(frozen=True)
-class MelGANConfig(_Config):
-    """``channels`` is the width after the input convolution; each stage halves it."""
-
-    ratios: Tuple[int, ...] = (8, 8, 2, 2)
-    channels: int = 512
-    n_residual: int = 3
-    dilation_base: int = 3
-    kernel_size: int = 7
-    gru: bool = False
-    causal: bool = True
-
-    def __post_init__(self):
-        object.__setattr__(self, "ratios", tuple(int(r) for r in self.ratios))
-        if self.channels >> len(self.ratios) < 1:
-            raise DemiurgeError(f"MelGAN channels ({self.channels}) too small for "
-                                f"{len(self.ratios)} halving stages")
 
 
 def residual_stack(channels: int, *, n_units: int, dilation_base: int, causal: bool) -> List:

@@ -25,7 +25,6 @@ convolutions. Encoder (:class:`MelEncoder`): the same front end and x16 downsamp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Tuple
 
 import torch
@@ -33,39 +32,9 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
-from demiurge.dsp.config import _Config
-from demiurge.errors import DemiurgeError
+from demiurge.models.configs import UNAGANConfig
 from demiurge.nn import (CachedConv1d, CachedGRU, FrameNorm, GroupNormOverTime, LeakyReLU, Repeat,
                          Residual, Sequence, make_streaming)
-
-
-@dataclass(frozen=True)
-class UNAGANConfig(_Config):
-    """Generator: ``channels`` wide, ``groups`` for norms and the grouped conv.
-    Discriminator/encoder: ``d_channels`` wide after a ``d_channels_2d`` 2-D front end.
-
-    The defaults are sized for a CPU with two cores (about 0.1 s per training step at the
-    trainer's default batch); :data:`PAPER_SIZE` holds the original's widths, for GPUs."""
-
-    z_channels: int = 20
-    channels: int = 64
-    groups: int = 8
-    kernel_size: int = 3
-    n_stages: int = 4
-    causal: bool = True
-    d_channels: int = 32
-    d_channels_2d: int = 4
-    d_dilations: Tuple[int, ...] = (1, 2, 4, 8)
-
-    def __post_init__(self):
-        object.__setattr__(self, "d_dilations", tuple(int(d) for d in self.d_dilations))
-        if self.channels % self.groups:
-            raise DemiurgeError(f"UNAGAN channels ({self.channels}) must be a multiple of groups "
-                                f"({self.groups})")
-
-    @property
-    def frames_per_z(self) -> int:
-        return 2 ** self.n_stages
 
 
 def _norm(channels: int, groups: int, causal: bool):
@@ -209,7 +178,3 @@ class MelEncoder(nn.Module):
         for conv in self.down:
             x = F.leaky_relu(conv(x), 0.2)
         return self.out(x)
-
-
-PAPER_SIZE = {"channels": 512, "d_channels": 128, "d_channels_2d": 8}
-"""The original's generator width (and a discriminator to match it): ``--size paper``, for GPUs."""

@@ -1,6 +1,7 @@
-"""The nn~ patches of the exported models (``patches/{vocoder,unagan,predictor}`` as ``.pd``,
+"""The nn~ patches of the exported models (``patches/{vocoder,unagan,predictor,sequencer}`` as ``.pd``,
 ``-help.pd``, ``.maxpat`` and ``.maxhelp``). Each loads ``../export/<model>.ts`` (written by
-``demiurge export RUN --name <model> -o export``) with nn~. Channel counts, ratios and the
+``demiurge export RUN --name <model> -o export``, or ``demiurge export DB --predictor RUN -o
+export`` for the sequencer) with nn~. Channel counts, ratios and the
 sample rate are those of the default configs, read from the configs themselves."""
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from typing import Callable, Dict
 
 from demiurge.dsp.config import MelConfig, MFCCConfig
 from demiurge.dsp.mfcc import Descriptors
-from demiurge.models.unagan import UNAGANConfig
+from demiurge.models.configs import UNAGANConfig
 from demiurge.patches.writer import Patch
+from demiurge.sequencer.controls import PARAMS_BY_NAME
 
 MEL, MFCC, UNAGAN = MelConfig(), MFCCConfig(), UNAGANConfig()
 SR = MEL.sample_rate
@@ -121,10 +123,57 @@ def predictor(help_text: bool) -> Patch:
     return p
 
 
+# The sequencer's messages: (attribute, values offered, the live parameter it takes its range from).
+SEQUENCER_MESSAGES = (("mode", ("mosaic", "follow", "dream"), "mode"),
+                      ("drywet", ("1", "0.5"), "drywet"), ("gain", ("0", "-12"), "gain"),
+                      ("knn", ("1", "8"), "k"), ("avoid", ("0", "4"), "avoid_repeats"),
+                      ("continuity", ("0", "0.9"), "continuity"), ("horizon", ("1", "8"), "horizon"),
+                      ("temperature", ("0", "0.5"), "temperature"),
+                      ("weights", ("mfcc0=0", "none"), "weights"))
+SEQ_BUFFER = 2 * MFCC.hop_length
+
+
+def _range_text(param: str) -> str:
+    p = PARAMS_BY_NAME[param]
+    if p.choices:
+        return "|".join(p.choices)
+    if p.kind == "text":
+        return "symbol NAME=W,..."
+    unit = f" {p.unit}" if p.unit else ""
+    return f"{p.kind} {p.minimum:g}..{p.maximum:g}{unit}"
+
+
+def sequencer(help_text: bool) -> Patch:
+    p = Patch()
+    p.text(20, 10, "Demiurge sequencer - the whole engine in one nn~ object: the input's descriptors, "
+                   "the predictor's forecast, the nearest DB frame played back. The DB is inside the file.")
+    p.text(20, 35, f"This model runs at {MFCC.sample_rate} Hz (the DB's rate). nn~ never tells a model the "
+                   f"sample rate - set the audio sample rate to {MFCC.sample_rate} Hz. Model file: "
+                   "../export/sequencer.ts")
+    adc = p.obj(20, 90, "adc~")
+    seq = p.obj(20, 160, f"nn~ ../export/sequencer.ts forward {SEQ_BUFFER}")
+    p.connect(adc, 0, seq, 0)
+    _out(p, 20, 230, seq)
+    for row, (name, values, _) in enumerate(SEQUENCER_MESSAGES):
+        for col, value in enumerate(values):
+            p.connect(p.msg(420 + 150 * col, 90 + 30 * row, f"set {name} {value}"), 0, seq, 0)
+    _info(p, 900, 90, seq, 1)
+    if help_text:
+        p.text(20, 380, "forward: audio in - Demiurge's answer out (mixed with the input by drywet), the "
+                        "same at every buffer size and the same as demiurge-live's render")
+        p.text(20, 405, "latency: export/sequencer.json (forward's latency, mosaic mode; follow mode "
+                        "answers horizon hops earlier). nn~ adds 2 x buffer - 64 samples when threaded.")
+        for row, (name, _, param) in enumerate(SEQUENCER_MESSAGES):
+            p.text(20, 440 + 25 * row, f"{name} ({_range_text(param)}): {PARAMS_BY_NAME[param].doc}")
+        p.text(20, 440 + 25 * len(SEQUENCER_MESSAGES),
+               "a value out of range is refused (nn~ prints that the setter failed) and the old one kept")
+    return p
+
+
 def outputs() -> Dict[str, str]:
     """``{file name in patches/: content}`` of every model patch and help patch."""
     builders: Dict[str, Callable[[bool], Patch]] = {
-        "vocoder": vocoder, "unagan": unagan, "predictor": predictor}
+        "vocoder": vocoder, "unagan": unagan, "predictor": predictor, "sequencer": sequencer}
     files = {}
     for name, build in builders.items():
         files[f"{name}.pd"] = build(False).pd()

@@ -20,15 +20,22 @@ def register(subparsers) -> None:
         "export", help=HELP["export"],
         description="Export each run (a run folder or a run id) as <name>.ts plus <name>.json, "
                     "self-checked as nn~ would use them. A UNAGAN run is bundled with the "
-                    "vocoder given by --vocoder.")
-    export.add_argument("runs", nargs="+", metavar="RUN", help="run folder or run id")
+                    "vocoder given by --vocoder. A descriptor DB folder with --predictor RUN "
+                    "becomes the whole sequencer, sequencer.ts: audio in, Demiurge's answer "
+                    "out, the DB's descriptors and audio inside.")
+    export.add_argument("runs", nargs="+", metavar="RUN",
+                        help="run folder or run id, or a descriptor DB folder (with --predictor)")
     export.add_argument("--vocoder", metavar="RUN",
                         help="vocoder run to bundle with UNAGAN runs (same mel settings)")
+    export.add_argument("--predictor", metavar="RUN",
+                        help="predictor run to bundle with a descriptor DB into sequencer.ts "
+                             "(trained on descriptors described like the DB's)")
     export.add_argument("-o", "--output", default="export", type=Path,
                         help="output folder (default: export/)")
     export.add_argument("--name", help="file name (without .ts) when exporting one run; default: "
-                                        "the run folder's name. The patches in patches/ load "
-                                        "vocoder.ts, unagan.ts and predictor.ts")
+                                        "the run folder's name (sequencer for a DB). The patches "
+                                        "in patches/ load vocoder.ts, unagan.ts, predictor.ts "
+                                        "and sequencer.ts")
     export.add_argument("--checkpoint", choices=("best", "latest"), default="best",
                         help="which checkpoint to export (default: best, else latest)")
     export.set_defaults(func=_export)
@@ -60,8 +67,8 @@ def register(subparsers) -> None:
 def _export(args: argparse.Namespace) -> int:
     from demiurge.plugin.from_runs import export_runs
 
-    written = export_runs(args.runs, args.output, vocoder=args.vocoder, checkpoint=args.checkpoint,
-                          name=args.name)
+    written = export_runs(args.runs, args.output, vocoder=args.vocoder,
+                          predictor=args.predictor, checkpoint=args.checkpoint, name=args.name)
     for path in written:
         print(f"wrote {path} and {path.with_suffix('.json')}")
     return 0

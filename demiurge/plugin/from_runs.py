@@ -1,5 +1,6 @@
 """``export_run``: the one way a trained run becomes ``.ts`` files (used by ``demiurge export``
-and by the trainers at the end of training).
+and by the trainers at the end of training); ``export_sequencer``: a descriptor DB with a
+predictor run as one ``sequencer.ts``.
 
 Each run kind has a builder that loads the run's checkpoint and returns the plugin module,
 the sample rate and a description of its source for the model card.
@@ -27,12 +28,14 @@ def _source(run: Run, step: int, which: str) -> Dict[str, Any]:
 
 
 def _build_predictor(run: Run, which: str, vocoder: Optional[Run]) -> Built:
+    from demiurge.dsp.config import preset_name
     from demiurge.plugin.predictor import PredictorPlugin
 
     trained = load_predictor(run, which=which)
     plugin = PredictorPlugin(forecaster=trained.forecaster(), mfcc_config=trained.mfcc_config)
     source = dict(_source(run, trained.step, trained.checkpoint.which),
-                  mfcc_config=trained.mfcc_config.to_dict())
+                  mfcc_config=trained.mfcc_config.to_dict(),
+                  descriptor_preset=preset_name(trained.mfcc_config))
     return plugin, trained.mfcc_config.sample_rate, source
 
 
@@ -101,16 +104,92 @@ def export_run(run: str | os.PathLike | Run, out_dir: str | os.PathLike, *,
     return [path]
 
 
+def export_sequencer(db_dir: str | os.PathLike, predictor: str | os.PathLike | Run,
+                     out_dir: str | os.PathLike, *, name: str = "sequencer",
+                     checkpoint: str = "best",
+                     audio_root: str | os.PathLike | None = None) -> Path:
+    """Export a descriptor DB (its descriptors and audio) with a predictor run as one nn~
+    model, ``out_dir/<name>.ts`` (:class:`~demiurge.plugin.sequencer.SequencerPlugin`) plus its
+    card, self-checked; returns the ``.ts`` path.
+
+    Raises :class:`DemiurgeError` if the DB is more than a ``.ts`` holds, if the predictor
+    was trained on other descriptors than the DB's, or if the DB's audio is missing
+    (``audio_root``: where it lies now, if it moved).
+    """
+    import torch
+
+    from demiurge.dsp import Descriptors
+    from demiurge.plugin.sequencer import SequencerPlugin, check_sequencer_fits
+    from demiurge.sequencer.answer import Answerer
+    from demiurge.sequencer.controls import default_xfade_ms
+    from demiurge.sequencer.db import DescriptorDB
+    from demiurge.sequencer.playback import crossfade_samples
+
+    db = DescriptorDB.open(db_dir, audio_root=audio_root, need_audio=True)
+    cfg = db.config
+    seconds = len(db) * cfg.hop_length / cfg.sample_rate
+    check_sequencer_fits(frames=len(db), seconds=seconds, what=f"the DB {db_dir}")
+    run = predictor if isinstance(predictor, Run) else resolve_run(predictor)
+    if run.kind != "predictor":
+        raise DemiurgeError(f"--predictor {run.path} is a {run.kind} run, not a predictor run")
+    trained = load_predictor(run, which=checkpoint)
+    if trained.mfcc_config != cfg:
+        raise DemiurgeError(
+            f"the predictor {run.path} forecasts descriptors described with other settings "
+            f"({_mfcc_text(trained.mfcc_config)}) than the DB {db_dir} ({_mfcc_text(cfg)}); "
+            "train the predictor on a DB described with the DB's settings, or describe the "
+            "audio again with the predictor's")
+    xfade_ms = default_xfade_ms(sample_rate=cfg.sample_rate, hop_length=cfg.hop_length)
+    crossfade = crossfade_samples(xfade_ms, sample_rate=cfg.sample_rate, hop_length=cfg.hop_length)
+    answerer = Answerer.build(db=db, crossfade=crossfade, search="exact",
+                              audio_dtype=torch.float16)
+    block = cfg.hop_length // 4
+    module = SequencerPlugin(descriptors=Descriptors(cfg), forecaster=trained.forecaster(),
+                             answerer=answerer, block=block)
+    source = {"db": {"path": str(Path(db_dir).resolve()), "frames": len(db),
+                     "files": len(db.files), "audio_seconds": round(seconds, 3),
+                     "audio_dtype": "float16", "mfcc_config": cfg.to_dict()},
+              "predictor": _source(run, trained.step, trained.checkpoint.which),
+              "search": "exact", "block": block, "crossfade_ms": xfade_ms,
+              "batch": module.max_batch}
+    card = model_card(module, name=name, kind="sequencer", sample_rate=cfg.sample_rate,
+                      source=source)
+    return save_export(module, path=Path(out_dir) / f"{name}.ts", card=card)
+
+
+def _mfcc_text(config) -> str:
+    return (f"{config.n_features} features, {config.n_mfcc} MFCC, delta orders "
+            f"{config.delta_orders}, hop {config.hop_length}, {config.sample_rate} Hz")
+
+
+def is_descriptor_db(ref: str | os.PathLike) -> bool:
+    """True if ``ref`` is a descriptor DB folder (it has a ``db.json``)."""
+    return (Path(ref) / "db.json").is_file()
+
+
 def export_runs(refs: Sequence[str], out_dir: str | os.PathLike, *, vocoder: Optional[str] = None,
-                checkpoint: str = "best", name: Optional[str] = None) -> List[Path]:
-    """``demiurge export``: every run in ``refs`` (folders or ids) into ``out_dir``; ``name``
-    only with a single run."""
+                predictor: Optional[str] = None, checkpoint: str = "best",
+                name: Optional[str] = None) -> List[Path]:
+    """``demiurge export``: every run in ``refs`` (folders or ids) into ``out_dir``, and a
+    descriptor DB among them with ``predictor`` as the whole sequencer (``sequencer.ts``, see
+    :func:`export_sequencer`); ``name`` only with a single export."""
     if name is not None and len(refs) != 1:
         raise DemiurgeError(f"--name names one export, but {len(refs)} runs were given; "
                             "export them one at a time to name each")
+    dbs = [ref for ref in refs if is_descriptor_db(ref)]
+    if dbs and predictor is None:
+        raise DemiurgeError(f"{dbs[0]} is a descriptor DB: add --predictor RUN (a predictor run "
+                            "trained on descriptors like the DB's) to export the whole sequencer")
+    if predictor is not None and len(dbs) != 1:
+        raise DemiurgeError("--predictor exports a sequencer with one descriptor DB: give one DB "
+                            f"folder (got {len(dbs)})")
     written: List[Path] = []
     for ref in refs:
-        written += export_run(ref, out_dir, vocoder=vocoder, checkpoint=checkpoint, name=name)
+        if is_descriptor_db(ref):
+            written.append(export_sequencer(ref, predictor, out_dir, name=name or "sequencer",
+                                            checkpoint=checkpoint))
+        else:
+            written += export_run(ref, out_dir, vocoder=vocoder, checkpoint=checkpoint, name=name)
     return written
 
 

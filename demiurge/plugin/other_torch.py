@@ -11,7 +11,7 @@ import json
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import List, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch

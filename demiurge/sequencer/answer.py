@@ -9,6 +9,7 @@ candidate search in front of the same choice rules, for large DBs.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import torch
@@ -42,19 +43,19 @@ class Answerer(nn.Module):
 
     def rows(self, target: Tensor) -> Tensor:
         """The chosen DB row for ``Tensor[1 x F]``: ``Tensor[1]`` (exact k-NN + choice)."""
-        return self.query(target)
+        return self.query.choose_next(target)
 
     @torch.jit.ignore
     def configure(self, settings: QuerySettings) -> None:
         """Apply ``k``, ``avoid_repeats`` and ``continuity`` (between blocks; the weights
         need a new search space: :meth:`with_weights`). A new ``avoid_repeats`` forgets past
         matches."""
-        q = self.query
-        q.k = int(settings.k)
-        if int(settings.avoid_repeats) != q.avoid_repeats:
-            q.avoid_repeats = int(settings.avoid_repeats)
-            q.recent = torch.full([max(int(settings.avoid_repeats), 1)], -1, dtype=torch.long)
-        q.continuity = float(settings.continuity)
+        if self.query.set_choice(int(settings.k), int(settings.avoid_repeats),
+                                 float(settings.continuity)) != 0:
+            raise DemiurgeError(f"need k >= 1, avoid_repeats >= 0, 0 <= continuity <= 1 and "
+                                f"k + avoid_repeats <= the DB's {self.n_frames} frames (got "
+                                f"k={settings.k}, avoid_repeats={settings.avoid_repeats}, "
+                                f"continuity={settings.continuity})")
 
     @torch.jit.ignore
     def with_crossfade(self, samples: int) -> "Answerer":
@@ -73,6 +74,14 @@ class Answerer(nn.Module):
         return self._rebuilt(query, self.playback)
 
     @torch.jit.ignore
+    def fork(self) -> "Answerer":
+        """Another answerer over the same DB tensors (shared, not copied: scripted and saved
+        once) with its own choice and playback state, fresh: one per stream of an nn~
+        batch."""
+        return Answerer(_own_state(self.query, ("previous", "recent")),
+                        _own_state(self.playback, ("previous",)))
+
+    @torch.jit.ignore
     def _rebuilt(self, query: nn.Module, playback: nn.Module) -> "Answerer":
         answerer = Answerer(query, playback)
         answerer.last_index, answerer.last_distance = self.last_index, self.last_distance
@@ -80,8 +89,10 @@ class Answerer(nn.Module):
 
     @staticmethod
     def build(*, db, crossfade: int, search: str = "auto",
-              settings: QuerySettings = QuerySettings()) -> "Answerer":
-        """The answerer of a :class:`~demiurge.sequencer.db.DescriptorDB` (loads its audio).
+              settings: QuerySettings = QuerySettings(),
+              audio_dtype: torch.dtype = torch.float32) -> "Answerer":
+        """The answerer of a :class:`~demiurge.sequencer.db.DescriptorDB` (loads its audio,
+        kept as ``audio_dtype``: float32, or float16 for half the memory).
 
         ``search``: ``exact`` (the sequencer's exact k-NN), ``hnsw`` (its faiss HNSW
         candidates, approximate, much faster on large DBs; needs ``demiurge[faiss]``), or
@@ -99,10 +110,21 @@ class Answerer(nn.Module):
                 search = "hnsw" if len(db) >= HNSW_FROM_FRAMES else "exact"
             except ImportError:
                 search = "exact"
-        playback = playback_for_db(db, crossfade=crossfade)
+        playback = playback_for_db(db, crossfade=crossfade, audio_dtype=audio_dtype)
         if search == "exact":
             return Answerer(query, playback)
         return IndexedAnswerer(query, playback)
+
+
+def _own_state(module: nn.Module, state: tuple) -> nn.Module:
+    """A shallow copy of ``module`` sharing its buffers except ``state`` (fresh: -1)."""
+    twin = copy.copy(module)
+    twin._buffers = dict(module._buffers)
+    twin._modules = dict(module._modules)
+    twin._parameters = dict(module._parameters)
+    for name in state:
+        twin._buffers[name] = torch.full_like(module._buffers[name], -1)
+    return twin
 
 
 class IndexedAnswerer(Answerer):

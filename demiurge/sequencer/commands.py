@@ -9,7 +9,7 @@ import argparse
 import dataclasses
 
 from demiurge.config_flags import add_flags, apply, given
-from demiurge.dsp.config import MFCCConfig
+from demiurge.dsp.config import MFCC_PRESETS, MFCCConfig, mfcc_preset, preset_text
 
 
 # The sub-commands this module registers, with their one-line help (``demiurge --help``
@@ -23,7 +23,9 @@ HELP = {
 
 
 def mfcc_config(args: argparse.Namespace) -> MFCCConfig:
-    return apply(MFCCConfig(), given(args, MFCCConfig))
+    """The ``--preset`` (see :data:`~demiurge.dsp.config.MFCC_PRESETS`) with the settings typed
+    as flags applied over it."""
+    return apply(mfcc_preset(args.preset), given(args, MFCCConfig))
 
 
 def add_query_options(parser: argparse.ArgumentParser) -> None:
@@ -109,6 +111,11 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", metavar="DB_DIR", required=True, help="DB folder to write")
     p.add_argument("--json", action="store_true",
                    help="also write one <stem>.json per audio file in the original Demiurge layout")
+    p.add_argument("--preset", default="default", metavar="NAME",
+                   help="named descriptor settings, which the flags below change: "
+                        + "; ".join(f"{name} = {preset_text(c)}" for name, c in MFCC_PRESETS.items())
+                        + ". live is for demiurge-live, whose engine then answers 11.6 ms after "
+                          "a sound (docs/live.md); it gives 4x more frames (default: default)")
     add_flags(p, MFCCConfig, title="descriptor settings (stored with the DB)")
     p.set_defaults(func=run_describe)
 

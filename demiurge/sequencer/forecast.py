@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from demiurge.dsp.config import MFCCConfig, StaleFloorError
 from demiurge.errors import DemiurgeError
 from demiurge.runs import Checkpoint, Run, load, register_loader
-from demiurge.sequencer.predictors import PredictorConfig
+from demiurge.sequencer.predictor_config import PredictorConfig
 
 RUN_KIND = "predictor"
 

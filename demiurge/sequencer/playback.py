@@ -36,6 +36,8 @@ class Playback(nn.Module):
         centres: ``Tensor[N]`` (int64) position in ``audio`` of each DB frame's centre.
         hop_length: samples per frame.
         crossfade: crossfade length in samples (even, ``0 <= crossfade <= hop``; -1: one hop).
+        audio_dtype: how ``audio`` is kept: ``torch.float32``, or ``torch.float16`` (half the
+            memory; each sample rounded to 11 significant bits, read back as float32).
 
     Offline (``forward``): ``Tensor[N] rows -> Tensor[N * hop]``.
     Streaming (``stream``): ``Tensor[1] row -> Tensor[hop]``, one call per frame; the output is
@@ -46,7 +48,7 @@ class Playback(nn.Module):
     """
 
     def __init__(self, audio: Tensor, centres: Tensor, *, hop_length: int = 1024,
-                 crossfade: int = -1):
+                 crossfade: int = -1, audio_dtype: torch.dtype = torch.float32):
         super().__init__()
         crossfade = hop_length if crossfade == -1 else crossfade
         if crossfade < 0 or crossfade > hop_length or crossfade % 2:
@@ -58,7 +60,9 @@ class Playback(nn.Module):
         self.fade = crossfade
         self.half = crossfade // 2
         self.latency_samples = crossfade // 2
-        self.register_buffer("audio", audio.float().contiguous())
+        if audio_dtype not in (torch.float32, torch.float16):
+            raise DemiurgeError(f"playback keeps its audio in float32 or float16, not {audio_dtype}")
+        self.register_buffer("audio", audio.to(audio_dtype).contiguous())
         # Source position of the first sample of each frame's hop.
         self.register_buffer("starts", centres.long() - hop_length // 2)
         if bool((self.starts - self.half < 0).any()) or \
@@ -76,14 +80,14 @@ class Playback(nn.Module):
         """The same audio and frames with another crossfade (sharing the audio); the new
         playback continues from this one's previous frame."""
         new = Playback(self.audio, self.starts + self.hop // 2, hop_length=self.hop,
-                       crossfade=crossfade)
+                       crossfade=crossfade, audio_dtype=self.audio.dtype)
         new.previous.copy_(self.previous)
         return new
 
     def _grains(self, starts: Tensor) -> Tensor:
         """``Tensor[N]`` hop starts -> ``Tensor[N x (hop + crossfade)]`` source with lead-in/out."""
         idx = (starts - self.half).unsqueeze(1) + self.offsets
-        return self.audio[idx]
+        return self.audio[idx].float()
 
     def forward(self, rows: Tensor) -> Tensor:
         """Play a whole sequence of DB rows: ``Tensor[N] -> Tensor[N * hop]``."""
@@ -125,7 +129,7 @@ class Playback(nn.Module):
         prev = int(self.previous[0])
         if self.fade > 0 and prev >= 0:
             cont = int(bool(start == prev + self.hop))
-            tail = self.audio[prev + self.hop - self.half + self.offsets[: self.fade]]
+            tail = self.audio[prev + self.hop - self.half + self.offsets[: self.fade]].float()
             head = grain[: self.fade] * self.fade_in[cont] + tail * self.fade_out[cont]
             grain = torch.cat([head, grain[self.fade:]])
         self.previous.fill_(int(start))
@@ -155,8 +159,10 @@ def pack_audio(files: List[np.ndarray], *, hop_length: int) -> Tuple[np.ndarray,
     return np.concatenate(parts), np.asarray(offsets, np.int64)
 
 
-def playback_for_db(db, *, crossfade: int = -1) -> Playback:
-    """Load a DB's audio (at its analysis rate) into a :class:`Playback`.
+def playback_for_db(db, *, crossfade: int = -1,
+                    audio_dtype: torch.dtype = torch.float32) -> Playback:
+    """Load a DB's audio (at its analysis rate) into a :class:`Playback` (kept as
+    ``audio_dtype``).
 
     ``crossfade=-1`` means one full hop. Raises :class:`DemiurgeError` if an audio file of the
     DB is missing or no longer matches its frames.
@@ -173,4 +179,4 @@ def playback_for_db(db, *, crossfade: int = -1) -> Playback:
     packed, offsets = pack_audio(files, hop_length=cfg.hop_length)
     centres = offsets[db.file_index] + db.sample
     return Playback(torch.from_numpy(packed), torch.from_numpy(centres), hop_length=cfg.hop_length,
-                    crossfade=crossfade)
+                    crossfade=crossfade, audio_dtype=audio_dtype)

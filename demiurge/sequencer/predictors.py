@@ -28,14 +28,13 @@ Differences from the original models (see ``docs/predictors.md``):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Dict, Tuple
+from typing import Dict
 
 import torch
 from torch import Tensor, nn
 
-from demiurge.dsp.config import _Config, _help
 from demiurge.errors import DemiurgeError
+from demiurge.sequencer.predictor_config import HYPERPARAMETERS
 
 ONE_STEP = "one-step"
 SEQ2SEQ = "seq2seq"
@@ -257,21 +256,13 @@ def _transformer_sizes(module: nn.Module, n_features: int, window_size: int, for
     return d_model
 
 
+# The models by name (the names and what each takes: :data:`HYPERPARAMETERS`).
 MODELS: Dict[str, type] = {
     "lstm": LSTMPredictor,
     "lstm-encdec": LSTMEncoderDecoder,
     "transformer-encoder": TransformerEncoderPredictor,
     "transformer": TransformerPredictor,
 }
-
-# Which hyperparameters each model takes (the rest of the trainer's options do not apply).
-HYPERPARAMETERS: Dict[str, Tuple[str, ...]] = {
-    "lstm": ("hidden_size", "num_layers", "dropout"),
-    "lstm-encdec": ("hidden_size", "num_layers", "dim_pos_encoding", "dropout"),
-    "transformer-encoder": ("num_layers", "dim_pos_encoding", "nhead", "dim_feedforward", "dropout"),
-    "transformer": ("num_layers", "dim_pos_encoding", "nhead", "dim_feedforward", "dropout"),
-}
-
 
 def build_predictor(name: str, *, n_features: int, window_size: int, forecast_size: int,
                     **hyperparameters) -> nn.Module:
@@ -285,34 +276,3 @@ def build_predictor(name: str, *, n_features: int, window_size: int, forecast_si
     kwargs = {k: hyperparameters[k] for k in HYPERPARAMETERS[name] if k in hyperparameters}
     return MODELS[name](n_features=n_features, window_size=window_size,
                         forecast_size=forecast_size, **kwargs)
-
-
-@dataclass(frozen=True)
-class PredictorConfig(_Config):
-    """Which predictor and its sizes (defaults follow the original CLI). Hyperparameters a
-    model does not take (see :data:`HYPERPARAMETERS`) are ignored by it."""
-
-    model: str = field(default="lstm", metadata=_help("which predictor", choices=tuple(MODELS)))
-    window_size: int = field(default=10, metadata=_help("context frames the model reads"))
-    forecast_size: int = field(default=3, metadata=_help(
-        "frames forecast per step (seq2seq) and in validation"))
-    hidden_size: int = field(default=100, metadata=_help("LSTM hidden units"))
-    num_layers: int = field(default=3, metadata=_help("LSTM / Transformer layers"))
-    dim_pos_encoding: int = field(default=26, metadata=_help("sinusoidal position-code channels"))
-    nhead: int = field(default=5, metadata=_help(
-        "attention heads ((features + dim-pos-encoding) must divide by it)"))
-    dim_feedforward: int = field(default=128, metadata=_help("Transformer feed-forward width"))
-    dropout: float = field(default=0.1, metadata=_help("dropout"))
-
-    def __post_init__(self):
-        if self.model not in MODELS:
-            raise DemiurgeError(f"unknown predictor {self.model!r}; choose one of {', '.join(MODELS)}")
-
-    def hyperparameters(self) -> Dict[str, float]:
-        """The settings this config's model takes, beyond the window and forecast sizes."""
-        return {k: getattr(self, k) for k in HYPERPARAMETERS[self.model]}
-
-    def build(self, *, n_features: int) -> nn.Module:
-        """A fresh predictor of this config for frames of ``n_features``."""
-        return build_predictor(self.model, n_features=n_features, window_size=self.window_size,
-                               forecast_size=self.forecast_size, **self.hyperparameters())

@@ -54,8 +54,6 @@ class NearestFrames(nn.Module):
     int64 rows)`` is stateless.
     """
 
-    __jit_ignored_attributes__ = ["source"]
-
     def __init__(self, features: Tensor, next_row: Tensor, *, standardize: bool = True,
                  metric: str = "euclidean", k: int = 1, avoid_repeats: int = 0,
                  continuity: float = 0.0, weights: Optional[Tensor] = None,
@@ -85,8 +83,6 @@ class NearestFrames(nn.Module):
         w = torch.ones(x.shape[1], dtype=torch.float64) if weights is None else weights.double()
         if w.shape != (x.shape[1],) or bool((w < 0).any()) or not bool((w > 0).any()):
             raise DemiurgeError(f"need {x.shape[1]} weights >= 0, not all 0")
-        # Kept (not scripted) to rebuild the search space with other weights.
-        self.source = features
         self.standardize = standardize
         self.cosine = metric == "cosine"
         self.metric = metric
@@ -96,18 +92,16 @@ class NearestFrames(nn.Module):
         self.block_rows = max(32, block_rows // 32 * 32)  # DB rows scored per product
         self.query_chunk = query_chunk
         self.n_features = int(features.shape[1])
+        # The raw frames, kept to rebuild the search space with other weights.
+        self.register_buffer("features", features.float().contiguous())
         self.register_buffer("mean", mean)
+        self.register_buffer("std", std)
         self.register_buffer("weights", w)
-        self.register_buffer("inv_std", w / std)  # z-score, then the weights: one scale
-        points = self._space((x - mean) * self.inv_std).float()
-        sq = points.double().square().sum(1)
-        # Columns [x, |x|^2] (feature-major: blocks of frames are contiguous per feature): a
-        # query row [-2 q, 1] scores a block of frames with one matrix product.
-        self.register_buffer("scored_t",
-                             torch.cat([points, sq.float().unsqueeze(1)], 1).t().contiguous())
-        # Tensor[N x F]: the frames in search space (a view of scored_t, no copy).
-        self.register_buffer("points", self.scored_t[: self.n_features].t())
-        self.max_norm = float(sq.max().sqrt())
+        self.register_buffer("inv_std", w / std)
+        self.register_buffer("scored_t", torch.zeros(0))
+        self.register_buffer("points", torch.zeros(0))
+        self.max_norm = 0.0
+        self._build_space(w)
         self.group = 32  # rows per group screened by their smallest score (divides block_rows)
         self.rerank_rows = 1 << 17  # candidate rows re-ranked in float64 per pass
         # Relative rounding bound of a float32 score over F features (see _search_chunk).
@@ -120,12 +114,36 @@ class NearestFrames(nn.Module):
     def with_weights(self, weights: Tensor) -> "NearestFrames":
         """The same DB and choice settings with other weights (a new search space; the
         choice state starts afresh)."""
-        return NearestFrames(self.source, self.next_row, standardize=self.standardize,
+        return NearestFrames(self.features, self.next_row, standardize=self.standardize,
                              metric=self.metric, k=self.k, avoid_repeats=self.avoid_repeats,
                              continuity=self.continuity, weights=weights,
                              block_rows=self.block_rows, query_chunk=self.query_chunk)
 
     # ------------------------------------------------------------------ search space
+    def _build_space(self, weights: Tensor) -> None:
+        """The frames in search space for ``weights`` ``Tensor[F]`` float64: z-scored, then
+        scaled by the weights (one scale, ``inv_std``)."""
+        self.weights = weights
+        self.inv_std = weights / self.std
+        points = self._space((self.features.double() - self.mean) * self.inv_std).float()
+        sq = points.double().square().sum(1)
+        # Columns [x, |x|^2] (feature-major: blocks of frames are contiguous per feature): a
+        # query row [-2 q, 1] scores a block of frames with one matrix product.
+        self.scored_t = torch.cat([points, sq.float().unsqueeze(1)], 1).t().contiguous()
+        # Tensor[N x F]: the frames in search space (a view of scored_t, no copy).
+        self.points = self.scored_t[: self.n_features].t()
+        self.max_norm = float(sq.max().sqrt())
+
+    @torch.jit.export
+    def set_weights(self, weights: Tensor) -> int:
+        """Other descriptor weights ``Tensor[F]`` (>= 0, not all 0) in place (the choice state
+        is kept): 0, or -1 (nothing changed) if they are not valid."""
+        if weights.shape != self.weights.shape or bool((weights < 0).any()) or \
+                not bool((weights > 0).any()):
+            return -1
+        self._build_space(weights.double())
+        return 0
+
     def _space(self, x: Tensor) -> Tensor:
         if self.cosine:
             return x / x.square().sum(-1, keepdim=True).sqrt().clamp(min=1e-12)
@@ -267,6 +285,22 @@ class NearestFrames(nn.Module):
 
     # ------------------------------------------------------------------ sequential choice
     @torch.jit.export
+    def set_choice(self, k: int, avoid_repeats: int, continuity: float) -> int:
+        """New choice settings (between queries): 0, or -1 (nothing changed) if ``k < 1``,
+        ``avoid_repeats < 0``, ``continuity`` outside [0, 1] or ``k + avoid_repeats`` more
+        than the DB's frames. A new ``avoid_repeats`` forgets past matches."""
+        if k < 1 or avoid_repeats < 0 or not 0.0 <= continuity <= 1.0 or \
+                k + avoid_repeats > self.scored_t.shape[1]:
+            return -1
+        self.k = k
+        if avoid_repeats != self.avoid_repeats:
+            self.avoid_repeats = avoid_repeats
+            self.recent = torch.full([max(avoid_repeats, 1)], -1, dtype=torch.long,
+                                     device=self.previous.device)
+        self.continuity = continuity
+        return 0
+
+    @torch.jit.export
     def reset(self) -> None:
         """Forget previous choices: the next query starts a new sequence."""
         self.previous.fill_(-1)
@@ -276,6 +310,13 @@ class NearestFrames(nn.Module):
         """Choose one DB row per query, in order: ``Tensor[Q x F] -> Tensor[Q]`` (int64)."""
         dist, rows = self.search(queries, self.k + self.avoid_repeats)
         return self.choose(queries, dist, rows)
+
+    @torch.jit.export
+    def choose_next(self, query: Tensor) -> Tensor:
+        """``forward`` for one query ``Tensor[1 x F] -> Tensor[1]``, the streaming case (only
+        the single-query search: a smaller graph for TorchScript to optimise)."""
+        dist, rows = self._search_one(self.transform(query), self.k + self.avoid_repeats)
+        return self.choose(query, dist, rows)
 
     @torch.jit.export
     def choose(self, queries: Tensor, dist: Tensor, rows: Tensor) -> Tensor:
@@ -365,3 +406,38 @@ class FaissSearch:
         f = self.frames
         dist, rows = self.search(queries, f.k + f.avoid_repeats)
         return f.choose(queries, dist, rows)
+
+
+def weights_from_spec(spec: str, n_features: int) -> Tensor:
+    """:func:`~demiurge.sequencer.query_settings.parse_weights` for TorchScript (the nn~
+    sequencer's ``weights`` attribute): ``"mfcc0=0,mfcc13-38=0.5"`` -> ``Tensor[F]`` float64
+    (unnamed descriptors 1; ``""`` or ``"none"``: all 1), or an empty tensor if an item is
+    not ``mfccI=W`` / ``mfccI-J=W`` with ``0 <= I <= J < F`` and W a plain decimal number
+    >= 0, or if every weight is 0."""
+    bad = torch.zeros(0, dtype=torch.float64)
+    weights = torch.ones(n_features, dtype=torch.float64)
+    text = spec.strip()
+    if text.lower() == "none":
+        return weights
+    for item in text.replace(",", " ").split():
+        parts = item.split("=")
+        if len(parts) != 2 or not parts[0].startswith("mfcc") or not _is_decimal(parts[1]):
+            return bad
+        span = parts[0][4:].split("-")
+        if len(span) == 2 and span[1].startswith("mfcc"):
+            span[1] = span[1][4:]
+        if len(span) > 2 or not span[0].isdigit() or not span[-1].isdigit():
+            return bad
+        first, last = int(span[0]), int(span[-1])
+        if not 0 <= first <= last < n_features:
+            return bad
+        weights[first:last + 1] = float(parts[1])
+    if not bool((weights > 0).any()):
+        return bad
+    return weights
+
+
+def _is_decimal(text: str) -> bool:
+    """Digits with at most one decimal point (and at least one digit)."""
+    digits = text.replace(".", "", 1)
+    return len(digits) > 0 and digits.isdigit()

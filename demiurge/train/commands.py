@@ -1,6 +1,6 @@
 """``demiurge train MODEL ...``: one sub-command per trainable model, all on the one training
 loop (:mod:`demiurge.train.loop`) and so with the same flags: the loop's settings
-(:class:`~demiurge.train.loop.TrainConfig`), ``--config``, ``--resume``, ``--no-wandb`` and
+(:class:`~demiurge.train.settings.TrainConfig`), ``--config``, ``--resume``, ``--no-wandb`` and
 ``--no-export``, then each model's own settings, bound by :mod:`demiurge.config_flags`."""
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from typing import Any, Optional
 from demiurge.config_flags import add_flags, given, parse_set
 from demiurge.dsp.config import MelConfig
 from demiurge.errors import DemiurgeError
+from demiurge.models import DEFAULT_VOCODER, VOCODER_ARCHS
+from demiurge.sequencer.predictor_config import PredictorConfig
+from demiurge.train.settings import DEFAULTS, TrainConfig
 
 
 # The sub-commands this module registers, with their one-line help (``demiurge --help``
@@ -21,8 +24,6 @@ HELP = {
 
 
 def register(subparsers) -> None:
-    from demiurge.models import DEFAULT_VOCODER, VOCODER_ARCHS
-
     parser = subparsers.add_parser(
         "train", help=HELP["train"],
         description="Train a model; the run directory holds its config, checkpoints, "
@@ -38,7 +39,7 @@ def register(subparsers) -> None:
     p.add_argument("--db", help="descriptor DB folder (from `demiurge describe`); "
                                 "optional with --resume")
     _common(p, "predictor")
-    add_flags(p, _predictor_config(), title="predictor (stored with the run)")
+    add_flags(p, PredictorConfig, title="predictor (stored with the run)")
     p.set_defaults(func=_predictor)
 
     p = train_sub.add_parser(
@@ -100,15 +101,7 @@ def _trainer(kind: str):
     return cls
 
 
-def _predictor_config():
-    from demiurge.sequencer.predictors import PredictorConfig
-
-    return PredictorConfig
-
-
 def _common(p: argparse.ArgumentParser, kind: str) -> None:
-    from demiurge.train.loop import TrainConfig
-
     p.add_argument("-o", "--output", required=True, metavar="RUN_DIR", help="run directory to create (or to resume)")
     p.add_argument("--resume", action="store_true", help="continue the run in -o with its stored "
                    "config (counters continue from its latest checkpoint; only --max-steps, "
@@ -118,7 +111,7 @@ def _common(p: argparse.ArgumentParser, kind: str) -> None:
     p.add_argument("--no-wandb", action="store_true", help="log to metrics.jsonl only")
     p.add_argument("--no-export", dest="export", action="store_false",
                    help="do not export the best checkpoint for nn~ into RUN/export/ at the end")
-    add_flags(p, TrainConfig, defaults=_trainer(kind).defaults,
+    add_flags(p, TrainConfig, defaults=DEFAULTS[kind],
               title="training (stored with the run; a resume continues with them)")
     p.add_argument("--val-every", dest="eval_every", type=int, default=argparse.SUPPRESS,
                    help=argparse.SUPPRESS)  # the predictor's earlier name of --eval-every
@@ -134,7 +127,6 @@ def _model_settings(p: argparse.ArgumentParser, sets: str) -> None:
 def _run(kind: str, args: argparse.Namespace, *, export_vocoder: Optional[str] = None,
          **options: Any) -> int:
     from demiurge.runs import read_config
-    from demiurge.train.loop import TrainConfig
 
     if args.config and args.resume:
         raise DemiurgeError("--config starts a new run from a stored config; --resume continues "
@@ -147,14 +139,11 @@ def _run(kind: str, args: argparse.Namespace, *, export_vocoder: Optional[str] =
 
 
 def _predictor(args: argparse.Namespace) -> int:
-    return _run("predictor", args, db=args.db, **given(args, _predictor_config()))
+    return _run("predictor", args, db=args.db, **given(args, PredictorConfig))
 
 
 def _vocoder(args: argparse.Namespace) -> int:
-    from demiurge.models.discriminators import DiscriminatorConfig
-    from demiurge.models.hifigan import HiFiGANConfig
-    from demiurge.models.istft import ISTFTConfig
-    from demiurge.models.melgan import MelGANConfig
+    from demiurge.models.configs import DiscriminatorConfig, HiFiGANConfig, ISTFTConfig, MelGANConfig
 
     sets = parse_set(args.set, {"g": (ISTFTConfig, HiFiGANConfig, MelGANConfig),
                                 "d": (DiscriminatorConfig,)})
@@ -166,7 +155,7 @@ def _vocoder(args: argparse.Namespace) -> int:
 
 
 def _unagan(args: argparse.Namespace) -> int:
-    from demiurge.models.unagan import UNAGANConfig
+    from demiurge.models.configs import UNAGANConfig
 
     sets = parse_set(args.set, {"u": (UNAGANConfig,)})
     overrides = {"unagan": sets.get("u", {}), "mel": given(args, MelConfig, prefix="mel")}

@@ -16,7 +16,6 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
@@ -24,7 +23,7 @@ import numpy as np
 import torch
 
 from demiurge.config_flags import apply, flag_name
-from demiurge.dsp.config import MelConfig, _Config, _help
+from demiurge.dsp.config import MelConfig
 from demiurge.errors import DemiurgeError
 from demiurge.fileio import write_json
 from demiurge.progress import progress_bar
@@ -33,54 +32,7 @@ from demiurge.train import distributed
 from demiurge.train.corpus import AudioCorpus
 from demiurge.train.device import pick_device
 from demiurge.train.logging import RunLogger
-
-
-@dataclass(frozen=True)
-class TrainConfig(_Config):
-    """The loop's settings, stored in every run's ``config["train"]`` (beside the model's own
-    training settings). Each trainer has its own defaults (``Trainer.defaults``)."""
-
-    max_steps: int = field(default=1000, metadata=_help(
-        "total optimisation steps to reach (--resume --max-steps N trains up to step N)"))
-    eval_every: int = field(default=100, metadata=_help(
-        "evaluate, log samples and checkpoint every N steps"))
-    max_minutes: float = field(default=0.0, metadata=_help(
-        "stop cleanly after M minutes of training in this session, keeping the best and latest "
-        "checkpoints (0 = no limit)"))
-    batch_size: int = field(default=16, metadata=_help("examples per mini-batch"))
-    lr: Optional[float] = field(default=None, metadata=_help("learning rate ('none' = the model's)"))
-    seed: int = field(default=0, metadata=_help("seed for the split, initialisation and batches"))
-    val_fraction: float = field(default=0.1, metadata=_help(
-        "fraction of the training files held out for validation"))
-    device: str = field(default="auto", metadata=_help("auto (cuda if present), cpu, cuda, cuda:N"))
-    threads: int = field(default=1, metadata=_help(
-        "CPU threads for torch while training (0 = torch's default, one per core; 1 suits small "
-        "models and machines busy with other jobs)"))
-
-    def __post_init__(self):
-        for name in ("max_steps", "eval_every", "batch_size"):
-            if getattr(self, name) < 1:
-                raise DemiurgeError(f"{flag_name('', name)} must be at least 1, not {getattr(self, name)}")
-        if self.threads < 0:
-            raise DemiurgeError(f"--threads must be 0 (torch's default) or more, not {self.threads}")
-        if not 0.0 < self.val_fraction < 1.0:
-            raise DemiurgeError(f"--val-fraction must be between 0 and 1, not {self.val_fraction}")
-        if not self.max_minutes >= 0:
-            raise DemiurgeError(f"--max-minutes must be 0 (no limit) or a positive number of minutes, "
-                                f"not {self.max_minutes}")
-
-    @classmethod
-    def of(cls, train: Mapping[str, Any]) -> "TrainConfig":
-        """The loop's settings within a run's ``config["train"]``."""
-        names = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in train.items() if k in names})
-
-
-# Settings a resume may change; they are stored back so the next resume continues with them.
-SCHEDULE = ("max_steps", "eval_every", "max_minutes", "device", "threads")
-# Where the training material lives (absolute paths); a resume may point them elsewhere.
-LOCATIONS = ("audio", "db")
-TRAIN_FIELDS = tuple(TrainConfig.__dataclass_fields__)
+from demiurge.train.settings import LOCATIONS, SCHEDULE, TRAIN_FIELDS, TrainConfig
 
 
 def jsonable(config: Dict[str, Any]) -> Dict[str, Any]:

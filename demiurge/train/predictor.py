@@ -40,14 +40,12 @@ from demiurge.runs import Run, absolute
 from demiurge.sequencer.context import trim_silence
 from demiurge.sequencer.db import DescriptorDB
 from demiurge.sequencer.forecast import RUN_KIND, load_predictor
-from demiurge.sequencer.predictors import ONE_STEP, PredictorConfig
-from demiurge.train.loop import Trainer, TrainConfig
+from demiurge.sequencer.predictor_config import PredictorConfig
+from demiurge.sequencer.predictors import ONE_STEP
+from demiurge.train.loop import Trainer
+from demiurge.train.settings import DEFAULTS
 
 MAX_VAL_WINDOWS = 4096  # held-out windows evaluated (evenly spaced) when there are more
-# Defaults follow the original CLI except lr and batch size (see docs/predictors.md).
-PREDICTOR_TRAINING = TrainConfig(max_steps=2000, eval_every=200, batch_size=64, lr=1e-3, seed=1234,
-                                 val_fraction=0.2)
-
 
 # ---------------------------------------------------------------------------- data
 def split_files(n_files: int, *, val_fraction: float, seed: int) -> Tuple[List[int], List[int]]:
@@ -146,11 +144,11 @@ def forecast_mse(model: Optional[nn.Module], data: Windows, indices: Tensor, *, 
 # ---------------------------------------------------------------------------- training
 class PredictorTrainer(Trainer):
     """Options: ``db`` (descriptor DB folder) and the fields of
-    :class:`~demiurge.sequencer.predictors.PredictorConfig`, with the loop's options."""
+    :class:`~demiurge.sequencer.predictor_config.PredictorConfig`, with the loop's options."""
 
     kind = RUN_KIND
     project = "descriptor_model"
-    defaults = PREDICTOR_TRAINING
+    defaults = DEFAULTS["predictor"]
     options = ("db",) + tuple(PredictorConfig.__dataclass_fields__)
     prefixes = {"predictor": ""}
 

@@ -9,7 +9,7 @@ Each step: random segments of z-scored training mels x, noise z (20 channels, on
 
 Defaults sized for two CPU cores (:data:`CPU_TRAIN`: batch 16 of 64 frames, Adam 1e-3, the
 CPU-sized :class:`UNAGANConfig`); ``size="paper"`` gives the original's widths and settings
-(:data:`PAPER_TRAIN`, :data:`~demiurge.models.unagan.PAPER_SIZE`), for GPUs.
+(:data:`PAPER_TRAIN`, :data:`~demiurge.models.configs.UNAGAN_PAPER_SIZE`), for GPUs.
 Each evaluation logs the BEGAN convergence measure ``M = L_real + |gamma L_real - L_fake|`` on
 held-out mels, and chooses the best checkpoint by the Fréchet distance between the frame
 statistics of generated and held-out z-scored mels (:mod:`demiurge.train.frechet`), which
@@ -27,15 +27,17 @@ from torch import Tensor, nn
 
 from demiurge.dsp import LogMel, MelConfig
 from demiurge.errors import DemiurgeError
-from demiurge.models.unagan import PAPER_SIZE, MelAutoencoder, MelEncoder, UNAGANConfig, UNAGANGenerator
+from demiurge.models.configs import UNAGAN_PAPER_SIZE, UNAGANConfig
+from demiurge.models.unagan import MelAutoencoder, MelEncoder, UNAGANGenerator
 from demiurge.config_flags import apply
 from demiurge.train import distributed
 from demiurge.train.corpus import file_mels, mel_statistics
 from demiurge.train.frechet import FrameStatistics, frechet_distance
-from demiurge.train.loop import Trainer, TrainConfig, audio_corpus, audio_parts, save_mel_png
+from demiurge.train.loop import Trainer, audio_corpus, audio_parts, save_mel_png
+from demiurge.train.settings import DEFAULTS
 
 
-CPU_TRAIN = {"batch_size": 16, "segment_frames": 64, "lr": 1e-3}
+CPU_TRAIN = {"batch_size": DEFAULTS["unagan"].batch_size, "segment_frames": 64, "lr": 1e-3}
 PAPER_TRAIN = {"batch_size": 5, "segment_frames": 512, "lr": 1e-4}
 SIZES = ("cpu", "paper")
 FRECHET_CLIPS = 8  # generated clips of FRECHET_FRAMES mel frames each, per evaluation
@@ -78,8 +80,7 @@ class UNAGANTrainer(Trainer):
 
     kind = "unagan"
     project = "demiurge-unagan"
-    defaults = TrainConfig(max_steps=100_000, eval_every=500, batch_size=CPU_TRAIN["batch_size"], seed=0,
-                           val_fraction=0.1)
+    defaults = DEFAULTS["unagan"]
     options = ("audio", "segment_frames", "original_layers", "size", "mel", "overrides")
     prefixes = {"mel": "mel"}
     set_prefixes = {"unagan": "u"}
@@ -93,7 +94,7 @@ class UNAGANTrainer(Trainer):
         preset = PAPER_TRAIN if size == "paper" else CPU_TRAIN
         cfg = UNAGANConfig.from_dict(base["unagan"]) if "unagan" in base else UNAGANConfig()
         if size == "paper":
-            cfg = cfg.replace(**PAPER_SIZE)
+            cfg = cfg.replace(**UNAGAN_PAPER_SIZE)
         if given.get("original_layers"):
             cfg = cfg.replace(causal=False)
         cfg = apply(cfg, overrides.get("unagan"))

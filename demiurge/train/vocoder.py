@@ -29,10 +29,12 @@ from demiurge.config_flags import apply
 from demiurge.dsp.stft_distance import mr_stft_distance
 from demiurge.errors import DemiurgeError
 from demiurge.models import DEFAULT_VOCODER, VOCODER_ARCHS, build_vocoder, vocoder_family
-from demiurge.models.discriminators import DiscriminatorConfig, Scores, VocoderDiscriminator
+from demiurge.models.configs import DiscriminatorConfig
+from demiurge.models.discriminators import Scores, VocoderDiscriminator
 from demiurge.train import distributed
 from demiurge.train.corpus import file_mels, mel_statistics
-from demiurge.train.loop import Trainer, TrainConfig, audio_corpus, audio_parts, save_mel_png
+from demiurge.train.loop import Trainer, audio_corpus, audio_parts, save_mel_png
+from demiurge.train.settings import DEFAULTS
 
 FAMILY_TRAINING = {
     # Vocos' recipe (hinge GAN, feature matching, mel L1 x45) plus a multi-resolution STFT
@@ -83,7 +85,7 @@ class VocoderTrainer(Trainer):
 
     kind = "vocoder"
     project = "demiurge-vocoder"
-    defaults = TrainConfig(max_steps=200_000, eval_every=1000, batch_size=16, seed=0, val_fraction=0.1)
+    defaults = DEFAULTS["vocoder"]
     options = ("audio", "arch", "original_layers", "segment", "gan_start", "from_scratch", "mel",
                "overrides")
     prefixes = {"mel": "mel"}
