@@ -91,7 +91,7 @@ class BenchTrainer(UNAGANTrainer):
 
     def train_step(self, step, generator):
         if self.mark is None:
-            self.mark = time.process_time()
+            self.mark, self.first_step = time.process_time(), step
         return super().train_step(step, generator)
 
     def evaluate(self, step, run, logger):
@@ -194,9 +194,9 @@ def main() -> None:
     trainer.fit()
     train = trainer.config["train"]
     steps = rows[-1]["step"]
-    seconds_per_step = rows[-1]["cpu_min"] * 60 / max(steps, 1)
+    seconds_per_step = rows[-1]["cpu_min"] * 60 / max(steps - trainer.first_step, 1)
     audio_per_step = train["batch_size"] * train["segment_frames"] * 256 / SR
-    print(f"{steps} steps in {time.monotonic() - started:.0f} s wall; {seconds_per_step:.3f} CPU-s per step, "
+    print(f"{steps - trainer.first_step} steps in {time.monotonic() - started:.0f} s wall; {seconds_per_step:.3f} CPU-s per step, "
           f"{audio_per_step / seconds_per_step:.1f} s of audio per CPU-second "
           f"(batch {train['batch_size']} x {train['segment_frames']} frames, lr {train['lr']:g}); "
           f"best: Fréchet {min(r['fd'] for r in rows):.1f}; run in {out}")
