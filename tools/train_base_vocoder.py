@@ -1,6 +1,7 @@
 """Train the base vocoder that ships in the package, and write it there.
 
-    python tools/train_base_vocoder.py WORK_DIR [--minutes 50] [--threads 1] [--package-only]
+    python tools/train_base_vocoder.py WORK_DIR [--minutes 50] [--threads 1] [--from-package]
+                                       [--package-only]
 
 1. ``WORK_DIR/corpus``: the broad synthesised corpus (``tools/make_vocoder_corpus.py``: all
    GM programs and the drum kit, espeak-ng voices, noise and hits; four programs and one
@@ -8,7 +9,9 @@
 2. ``WORK_DIR/run``: ``demiurge train vocoder --arch istft --from-scratch`` on its training
    part for ``--minutes`` more minutes of this machine; run the command again to continue
    where it stopped (it resumes the run, the step and the batch order). The CPU seconds of all
-   sessions add up in ``WORK_DIR/cpu.json``.
+   sessions add up in ``WORK_DIR/cpu.json``. With ``--from-package`` a new run starts from the
+   base already in the package instead (on a machine without the earlier run folder): its
+   steps and CPU time are counted on from the packaged card's.
 3. ``demiurge/models/weights/istft-base.pt`` (the best checkpoint's generator and
    discriminator in float16, the mel statistics, the settings) and ``istft-base.json`` (the
    card: recipe, steps, CPU time, data). Both go in git; the weights stay under 20 MB.
@@ -45,22 +48,36 @@ def make_corpus(work: Path) -> Path:
     return corpus
 
 
-def train(work: Path, corpus: Path, minutes: float, threads: int) -> None:
+def train(work: Path, corpus: Path, minutes: float, threads: int, from_package: bool) -> None:
     run = work / "run"
     resume = (run / "manifest.json").exists()
+    ledger = work / "cpu.json"
+    if not resume and not ledger.exists():
+        ledger.write_text(json.dumps(_prior(from_package), indent=1) + "\n")
     command = [sys.executable, "-m", "demiurge.cli", "train", "vocoder", "-o", str(run),
                "--max-steps", "1000000", "--max-minutes", str(minutes), "--threads", str(threads),
                "--no-wandb", "--no-export"]
-    command += ["--resume"] if resume else ["--audio", str(corpus / "train"), "--from-scratch"] + RECIPE
+    start = ["--audio", str(corpus / "train")] + RECIPE + ([] if from_package else ["--from-scratch"])
+    command += ["--resume"] if resume else start
     print(("resuming " if resume else "starting ") + f"the base vocoder run in {run} for {minutes:g} min",
           flush=True)
     before, started = _cpu_seconds(), time.time()
     subprocess.run(command, check=True)
-    ledger = work / "cpu.json"
-    spent = json.loads(ledger.read_text()) if ledger.exists() else {"cpu_seconds": 0.0, "wall_seconds": 0.0}
+    spent = json.loads(ledger.read_text())
     spent["cpu_seconds"] += _cpu_seconds() - before
     spent["wall_seconds"] += time.time() - started
     ledger.write_text(json.dumps(spent, indent=1) + "\n")
+
+
+def _prior(from_package: bool) -> dict:
+    """What a new run starts on: nothing, or the packaged base's steps and CPU time."""
+    if not from_package:
+        return {"cpu_seconds": 0.0, "wall_seconds": 0.0, "prior_steps": 0, "prior_gan_steps": 0}
+    from demiurge.models.pretrained import base_card
+
+    card = base_card()
+    return {"cpu_seconds": float(card["cpu_seconds"]), "wall_seconds": float(card["wall_seconds"]),
+            "prior_steps": int(card["steps"]), "prior_gan_steps": int(card["gan_steps"])}
 
 
 def package(work: Path, threads: int) -> None:
@@ -83,18 +100,23 @@ def package(work: Path, threads: int) -> None:
     ledger = work / "cpu.json"
     spent = json.loads(ledger.read_text()) if ledger.exists() else {}
     train = config["train"]
-    steps = int(state["step"])
+    prior = int(spent.get("prior_steps", 0))
+    steps = prior + int(state["step"])
+    gan_start = 0 if train.get("init") else int(train.get("gan_start", 0))
+    gan_steps = int(spent.get("prior_gan_steps", 0)) + max(0, int(state["step"]) - gan_start)
+    recipe = ("python tools/train_base_vocoder.py WORK_DIR (demiurge train vocoder " + " ".join(RECIPE)
+              + " --from-scratch, resumed across sessions"
+              + (f"; from step {prior}, continued from the packaged base with --from-package)" if prior else ")"))
     card = {
         "name": "istft-base",
         "what": "the base vocoder every `demiurge train vocoder` (arch istft, default mel) starts from",
         "arch": config["arch"], "generator": config["generator"], "discriminator": config["discriminator"],
         "mel": config["mel"],
-        "recipe": "python tools/train_base_vocoder.py WORK_DIR (demiurge train vocoder "
-                  + " ".join(RECIPE) + " --from-scratch, resumed across sessions)",
+        "recipe": recipe,
         "training": {k: train[k] for k in ("batch_size", "segment_samples", "lr", "betas", "optimizer",
                                            "mel_weight", "stft_weight", "fm_weight", "gan_start",
                                            "gan_batch") if k in train},
-        "checkpoint": which, "steps": steps, "gan_steps": max(0, steps - int(train.get("gan_start", 0))),
+        "checkpoint": which, "steps": steps, "gan_steps": gan_steps,
         "validation_mel_l1": state.get("metric"),
         "cpu_seconds": round(spent.get("cpu_seconds", 0.0)),
         "wall_seconds": round(spent.get("wall_seconds", 0.0)),
@@ -119,12 +141,15 @@ def main(argv=None) -> int:
     parser.add_argument("--minutes", type=float, default=50.0,
                         help="minutes to train in this session (default: 50)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads (default: 1)")
+    parser.add_argument("--from-package", action="store_true",
+                        help="start a new run from the base in the package (not from scratch); "
+                             "its steps and CPU time continue the packaged card's")
     parser.add_argument("--package-only", action="store_true",
                         help="write the package's weights from the run as it is, without training")
     args = parser.parse_args(argv)
     corpus = make_corpus(args.work)
     if not args.package_only:
-        train(args.work, corpus, args.minutes, args.threads)
+        train(args.work, corpus, args.minutes, args.threads, args.from_package)
     package(args.work, args.threads)
     return 0
 
