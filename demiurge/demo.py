@@ -24,7 +24,10 @@ from demiurge.errors import DemiurgeError
 
 # The default chain's predictor: small and quick to train on the demo corpus (2 CPU cores,
 # minutes). The demo and demiurge-live's embedded default both train it (recorded_chain).
+# Its window is 10 hops of the default preset (0.23 s); a preset with a shorter hop reads
+# as many more frames, so the predictor sees the same stretch of time (context_frames).
 DEFAULT_PREDICTOR = dict(window_size=10, forecast_size=4, hidden_size=64, num_layers=2)
+DEFAULT_CONTEXT_SECONDS = 10 * 1024 / 44100
 DEFAULT_PREDICTOR_STEPS = 600
 
 
@@ -45,7 +48,7 @@ def recorded_chain(out: str | Path, *, corpus: Optional[str | Path] = None, mode
 
     ``corpus`` is a folder of audio (default: the embedded demo corpus, synthesised into
     ``out/corpus``). The DB goes to ``out/db-recorded`` and the predictor run (``model`` with
-    :data:`DEFAULT_PREDICTOR`, ``steps`` steps, default :data:`DEFAULT_PREDICTOR_STEPS`) to
+    :data:`DEFAULT_PREDICTOR` and a window of :func:`context_frames`, ``steps`` steps, default :data:`DEFAULT_PREDICTOR_STEPS`) to
     ``out/runs/predictor-<model>``; the corpus is described with the descriptor preset
     ``preset`` (:data:`~demiurge.dsp.config.MFCC_PRESETS`). A trained predictor run already in
     ``out``, and the DB of the embedded corpus, are reused (delete them to rebuild); a DB that
@@ -88,8 +91,15 @@ def recorded_chain(out: str | Path, *, corpus: Optional[str | Path] = None, mode
             shutil.rmtree(run_dir)  # an interrupted training: start it again
         train_predictor(out=run_dir, db=db_dir, model=model, max_steps=steps,
                         eval_every=max(1, steps // 3), export=False, log=log,
-                        **DEFAULT_PREDICTOR)
+                        **dict(DEFAULT_PREDICTOR, window_size=context_frames(config)))
     return RecordedChain(corpus=Path(corpus), db=db_dir, predictor=run_dir)
+
+
+def context_frames(config) -> int:
+    """The default predictor's window in frames of ``config`` (an MFCCConfig): about
+    :data:`DEFAULT_CONTEXT_SECONDS` of audio (10 frames at hop 1024, 40 at hop 256)."""
+    return max(DEFAULT_PREDICTOR["window_size"],
+               round(DEFAULT_CONTEXT_SECONDS * config.sample_rate / config.hop_length))
 
 
 def _db_ready(db_dir: Path, db_class, config) -> bool:

@@ -28,6 +28,8 @@ def test_default_is_built_once_cached_and_plays(tmp_path, monkeypatch):
     assert DescriptorDB.open(db_dir).config == MFCC_PRESETS["live"]  # the lowest latency
     run = Run.open(run_dir)
     assert run.has_checkpoint("best")
+    # the predictor reads as much time as the default preset's 10 frames of 1024: 40 of 256
+    assert run.config["predictor"]["window_size"] == 40
     assert any(str(tmp_path / "cache" / "default") in line for line in said)
     best = run_dir / "checkpoints" / "best.pt"
     built = best.stat().st_mtime_ns
