@@ -3,7 +3,7 @@
     corpus ─▶ describe ─▶ predictor DB ─▶ train predictor        (recorded_chain)
     corpus ─▶ train vocoder + UNAGAN ─▶ generate RAW GENERATED AUDIO ─▶ describe ─▶ generated DB
     predictor ─▶ predict ─▶ render from the generated and the recorded DB
-    trained runs ─▶ export .ts (nn~); predictor DB + predictor ─▶ sequencer.ts (nn~)
+    trained runs ─▶ export .ts (nn~); corpus ─▶ live-preset DB + predictor ─▶ sequencer.ts (nn~)
 
 The recorded chain is also demiurge-live's embedded default (built in a cache folder).
 
@@ -102,6 +102,32 @@ def context_frames(config) -> int:
                round(DEFAULT_CONTEXT_SECONDS * config.sample_rate / config.hop_length))
 
 
+def _sequencer_chain(out: Path, chain: RecordedChain, *, model: str, steps: int,
+                     log: Callable[[str], None]) -> RecordedChain:
+    """The chain ``sequencer.ts`` is exported from: the recorded corpus described with the
+    ``live`` preset and its own predictor, in ``out/live`` (the lowest latency, as
+    demiurge-live's embedded default), when that DB fits in a ``sequencer.ts``; else ``chain``
+    itself, said in the log."""
+    from demiurge.dsp.config import mfcc_preset, preset_text
+    from demiurge.plugin.sequencer import check_sequencer_fits
+    from demiurge.sequencer.db import DescriptorDB
+
+    db = DescriptorDB.open(chain.db)
+    live = mfcc_preset("live")
+    seconds = len(db) * db.config.hop_length / db.config.sample_rate
+    try:
+        check_sequencer_fits(frames=round(seconds * live.sample_rate / live.hop_length),
+                             seconds=seconds, what="the corpus described with the live preset")
+    except DemiurgeError as too_big:
+        log(f"sequencer.ts: {too_big}; exporting it from the predictor DB instead "
+            f"({preset_text(db.config)})")
+        return chain
+    log("sequencer.ts: the corpus described with the live preset, and its own predictor "
+        f"(the lowest latency), into {out / 'live'}")
+    return recorded_chain(out / "live", corpus=chain.corpus, model=model, steps=steps,
+                          preset="live", log=log)
+
+
 def _db_ready(db_dir: Path, db_class, config) -> bool:
     try:
         return db_class.open(db_dir).config == config
@@ -171,7 +197,12 @@ def run_demo(*, out: str | Path, corpus: Optional[str | Path] = None,
     stage("export to nn~ (names the patches in patches/ load)")
     export_dir = Path(export_dir) if export_dir is not None else out / "export"
     exported = export_run(chain.predictor, export_dir, name="predictor")
-    exported.append(export_sequencer(chain.db, chain.predictor, export_dir, name="sequencer"))
+    sequencer_chain = _sequencer_chain(out, chain, model=model, steps=predictor_steps, log=log)
+    if sequencer_chain is not chain:
+        artifacts += [("live-preset DB (inside sequencer.ts)", sequencer_chain.db),
+                      ("its predictor run", sequencer_chain.predictor)]
+    exported.append(export_sequencer(sequencer_chain.db, sequencer_chain.predictor, export_dir,
+                                     name="sequencer"))
     if synthesis:
         vocoder = next(iter(sorted((out / "synthesis").glob("runs/vocoder*"))), None)
         unagan = next(iter(sorted((out / "synthesis").glob("runs/unagan*"))), None)

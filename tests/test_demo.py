@@ -46,3 +46,8 @@ def test_demo_runs_the_whole_chain_on_a_users_folder(tmp_path, capsys):
     for name in ("predictor", "vocoder", "unagan", "sequencer"):
         module = torch.jit.load(str(out / "export" / f"{name}.ts"))
         assert "forward" in module.get_methods()
+    # sequencer.ts holds the corpus described with the live preset: 17.4 ms, not 132.7 ms
+    card = json.loads((out / "export" / "sequencer.json").read_text())
+    assert card["source"]["db"]["mfcc_config"]["hop_length"] == 256
+    assert card["source"]["db"]["mfcc_config"]["delta_causal"] is True
+    assert card["methods"][0]["latency"] == 768
