@@ -21,6 +21,7 @@ import pytest
 import soundfile as sf
 import torch
 
+from demiurge.live.params import STATUS_FIELDS
 from live_fixtures import (LOUDNESS_WEIGHTS, NEAREST, SR, TONES, burst_db,  # noqa: F401
                            burst_signal, engine_for, make_forecaster, steady_tone, tone_db,
                            tone_level)
@@ -44,6 +45,16 @@ def start_host(args, env) -> tuple:
             return proc, int(m.group(1))
     proc.kill()
     raise AssertionError(f"demiurge-live did not start: {proc.stderr.read()[-2000:]}")
+
+
+def stop_host(proc) -> str:
+    """SIGTERM (as a user's Ctrl-C would), killed after 30 s; returns its stderr."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()[1]
 
 
 def test_demiurge_live_answers_through_jack(jack_server, tone_db, tmp_path):
@@ -74,21 +85,14 @@ def test_demiurge_live_answers_through_jack(jack_server, tone_db, tmp_path):
         t_gain = time.time() - t0
         time.sleep(max(0.0, 5.5 - (time.time() - t0)))
         client.send("/demiurge/status")
-        status = dict(zip(["running", "mode", "samplerate", "block", "latency_ms",
-                           "late_blocks", "cpu_load", "match_file", "match_offset"],
-                          client.one("/demiurge/status")[1]))
+        status = dict(zip(STATUS_FIELDS, client.one("/demiurge/status")[1]))
         client.send("/demiurge/record/stop")
         _, (path, rec_seconds) = client.one("/demiurge/record/done")
         y = tester.wait_recorded()
     finally:
         client.close()
         tester.close()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            _, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, err = proc.communicate()
+        err = stop_host(proc)
     assert proc.returncode == 0, err[-2000:]
 
     # The host answered the tone with the tone's own segments.
@@ -142,18 +146,11 @@ def test_the_reported_latency_is_the_delay_of_an_onset_through_jack(jack_server,
         tester.connect()
         y = tester.wait_recorded()
         client.send("/demiurge/status")
-        status = dict(zip(["running", "mode", "samplerate", "block", "latency_ms",
-                           "late_blocks", "cpu_load", "match_file", "match_offset"],
-                          client.one("/demiurge/status")[1]))
+        status = dict(zip(STATUS_FIELDS, client.one("/demiurge/status")[1]))
     finally:
         client.close()
         tester.close()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            _, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            _, err = proc.communicate()
+        err = stop_host(proc)
     assert proc.returncode == 0, err[-2000:]
     (rise_in, _), (rise_out, _) = edges(x[:y.size], window=32), edges(y, window=32)
     measured_ms = 1000 * (rise_out - rise_in) / SR
