@@ -47,6 +47,12 @@ def start_host(args, env) -> tuple:
     raise AssertionError(f"demiurge-live did not start: {proc.stderr.read()[-2000:]}")
 
 
+def host_env(jack_server: str) -> dict:
+    """The environment of a demiurge-live that joins the test's JACK server (never starts one)."""
+    return dict(os.environ, JACK_DEFAULT_SERVER=jack_server, JACK_NO_START_SERVER="1",
+                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
 def stop_host(proc) -> str:
     """SIGTERM (as a user's Ctrl-C would), killed after 30 s; returns its stderr."""
     proc.send_signal(signal.SIGTERM)
@@ -60,8 +66,7 @@ def stop_host(proc) -> str:
 def test_demiurge_live_answers_through_jack(jack_server, tone_db, tmp_path):
     predictor = tmp_path / "forecaster.ts"
     torch.jit.script(make_forecaster(tone_db)).save(str(predictor))
-    env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server, JACK_NO_START_SERVER="1",
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = host_env(jack_server)
     proc, port = start_host(["--db", str(tone_db), "--predictor", str(predictor),
                              "--osc-port", "0", "--blocksize", "256", "--mode", "mosaic"], env)
     seconds = 7.0
@@ -131,8 +136,7 @@ def test_the_reported_latency_is_the_delay_of_an_onset_through_jack(jack_server,
 
     predictor = tmp_path / "forecaster.ts"
     torch.jit.script(make_forecaster(burst_db)).save(str(predictor))
-    env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server, JACK_NO_START_SERVER="1",
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = host_env(jack_server)
     proc, port = start_host(["--db", str(burst_db), "--predictor", str(predictor),
                              "--osc-port", "0", "--blocksize", "256", "--mode", "mosaic"], env)
     seconds, onset = 4.0, int(2.0 * SR) + 333

@@ -84,6 +84,8 @@ class EngineCore(nn.Module):
         t = (torch.arange(hop, dtype=torch.float32) + 0.5) / hop
         self.register_buffer("fade_in", torch.sin(0.5 * math.pi * t).unsqueeze(0), persistent=False)
         self.register_buffer("fade_out", torch.cos(0.5 * math.pi * t).unsqueeze(0), persistent=False)
+        r = (torch.arange(self.block, dtype=torch.float32) + 1.0) / self.block
+        self.register_buffer("ramp", r.unsqueeze(0), persistent=False)
         self._mix_state = [self.drywet, self.gain]  # values reached at the end of the last block
 
     # ------------------------------------------------------------------ per block
@@ -115,7 +117,9 @@ class EngineCore(nn.Module):
             i += step
         wet = torch.cat(pieces, dim=1)
         # Ramp dry/wet (equal power) and gain from last call's values to the current ones.
-        ramp = ((torch.arange(n, dtype=torch.float32) + 1.0) / n).unsqueeze(0)
+        # The host's fixed block reuses its ramp; other lengths (nn~ buffers) make one.
+        ramp = self.ramp if n == self.block else \
+            ((torch.arange(n, dtype=torch.float32) + 1.0) / n).unsqueeze(0)
         dw0, g0 = self._mix_state[0], self._mix_state[1]
         dw = dw0 + (self.drywet - dw0) * ramp
         g = g0 + (self.gain - g0) * ramp
