@@ -16,21 +16,38 @@ from demiurge.errors import DemiurgeError
 
 # ---- vocoder generators
 
+ISTFT_PHASES = ("integrated", "absolute")
+
+
 @dataclass(frozen=True)
 class ISTFTConfig(_Config):
     """``channels`` wide, ``blocks`` ConvNeXt blocks; ``n_fft``: the synthesis frame (a multiple
     of the mel hop; 4 x hop by default). The default (2.0 M parameters, about 2 M multiply-adds
-    per frame) is sized for real time on one CPU core with room to spare."""
+    per frame) is sized for real time on one CPU core with room to spare.
+
+    ``phase``: ``integrated`` (the default) predicts each bin's phase advance per frame and
+    adds it up, so a held note keeps its pitch; ``absolute`` predicts each frame's phase
+    outright (Vocos), which makes any steady input hop-periodic: a steady 440 Hz tone comes out
+    at multiples of sample_rate / hop (172 Hz). Runs stored without the setting are
+    ``absolute``, the only head there was (see :class:`~demiurge.models.istft.ISTFTHead`)."""
 
     channels: int = 192
     blocks: int = 8
     mlp_ratio: int = 3
     kernel_size: int = 7
     n_fft: int = 1024
+    phase: str = "integrated"
 
     def __post_init__(self):
         if self.blocks < 1 or self.channels < 1 or self.mlp_ratio < 1:
             raise DemiurgeError("the iSTFT vocoder needs at least one block, channel and MLP ratio")
+        if self.phase not in ISTFT_PHASES:
+            raise DemiurgeError(f"the iSTFT phase must be one of {', '.join(ISTFT_PHASES)}, "
+                                f"not {self.phase!r}")
+
+    @classmethod
+    def from_dict(cls, data):
+        return super().from_dict({"phase": "absolute", **dict(data)})
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """An iSTFT-head vocoder (the idea of Vocos, Siuzdak 2024): ConvNeXt blocks at the mel frame
 rate predict the log-magnitude and the phase of one STFT frame per mel frame; an inverse real
-FFT, a Hann window and overlap-add make the audio. No upsampling layers: the work per second
+FFT, a Hann window and overlap-add make the audio. Unlike Vocos, the default head predicts
+each bin's phase *advance* and adds it up (:class:`ISTFTHead`), so held notes keep their pitch. No upsampling layers: the work per second
 is that of a small network at 172 frames/s, so it runs far faster than real time on a CPU.
 
 Layers (all streaming, :mod:`demiurge.nn`): a causal conv (kernel 7) from the z-scored mel to
@@ -16,6 +17,9 @@ See :mod:`demiurge.models.vocoder` for the input contract.
 """
 
 from __future__ import annotations
+
+import math
+from typing import Tuple
 
 import torch
 from torch import Tensor, nn
@@ -72,19 +76,36 @@ def convnext_block(channels: int, mlp_ratio: int, kernel: int, scale: float) -> 
         LayerScale(channels, scale)]))
 
 
+def centre_advance(n_fft: int, hop_length: int) -> Tensor:
+    """Each bin's phase advance over one hop at its centre frequency, wrapped to [0, 2 pi):
+    ``Tensor[n_fft / 2 + 1]`` (float64)."""
+    bins = torch.arange(n_fft // 2 + 1, dtype=torch.float64)
+    return torch.remainder(2 * math.pi * bins * hop_length / n_fft, 2 * math.pi)
+
+
 class ISTFTHead(nn.Module):
     """``Tensor[B x C x F]`` features -> ``Tensor[B x 1 x F * hop]`` audio.
 
-    A pointwise layer gives ``n_fft / 2 + 1`` log-magnitudes and as many phases per frame;
-    ``irfft`` turns each frame into ``n_fft`` samples, windowed (Hann) and overlap-added at
-    ``hop``. Offline, frame t covers output samples ``(t + 1) * hop - n_fft ... (t + 1) * hop - 1``
-    (samples before 0 are dropped). Streaming, the partial sums of samples that later frames
-    still add to are kept in ``pending`` (``Tensor[B x n_fft - hop]``), so a stream is the
-    offline output delayed by ``latency = n_fft - hop`` samples. Plain ops (``irfft``, no
-    ``torch.istft``), which load in torch 2.5.1.
+    A pointwise layer gives ``n_fft / 2 + 1`` log-magnitudes and as many phase terms per frame
+    (:meth:`spectrum`); ``irfft`` turns each frame into ``n_fft`` samples, windowed (Hann) and
+    overlap-added at ``hop`` (:meth:`synthesize`). Offline, frame t covers output samples
+    ``(t + 1) * hop - n_fft ... (t + 1) * hop - 1`` (samples before 0 are dropped).
+
+    Phase (``phase``): ``absolute`` takes the phase term as each frame's phase. A network that
+    sees a steady input then gives every frame the same spectrum, so its output repeats every
+    hop whatever the input's pitch. ``integrated`` takes it as the advance of each bin's phase
+    over one hop beyond the bin's centre frequency (``2 pi k hop / n_fft``), and adds the
+    advances up, as a phase vocoder does: frame t's phase is frame t-1's plus the bin's centre
+    advance plus the term. A steady tone of any frequency is then a steady advance.
+
+    Streaming, the partial sums of samples that later frames still add to are kept in
+    ``pending`` (``Tensor[B x n_fft - hop]``) and the last frame's phases in ``last_phase``
+    (``Tensor[B x bins]``, float64), so a stream is the offline output delayed by
+    ``latency = n_fft - hop`` samples. Plain ops (``irfft``, ``cumsum``, no ``torch.istft``),
+    which load in torch 2.5.1.
     """
 
-    def __init__(self, channels: int, *, n_fft: int, hop_length: int):
+    def __init__(self, channels: int, *, n_fft: int, hop_length: int, phase: str = "integrated"):
         super().__init__()
         if n_fft % hop_length or n_fft < hop_length:
             raise DemiurgeError(f"the iSTFT n_fft ({n_fft}) must be a multiple of the mel hop "
@@ -93,29 +114,48 @@ class ISTFTHead(nn.Module):
         self.hop = hop_length
         self.overlap = n_fft // hop_length
         self.bins = n_fft // 2 + 1
+        self.integrated = phase == "integrated"
         self.proj = Pointwise(channels, 2 * self.bins)
         # Periodic Hann, scaled so that overlap-adding it at hop sums to one.
         window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
         self.register_buffer("window", (window * hop_length / window.sum()).float(), persistent=False)
+        self.register_buffer("centre_advance", centre_advance(n_fft, hop_length), persistent=False)
         self.latency = n_fft - hop_length
         self.causal = True
         self.streaming = False
         self.register_buffer("pending", torch.zeros(1, n_fft - hop_length), persistent=False)
+        self.register_buffer("last_phase", torch.zeros(1, self.bins, dtype=torch.float64), persistent=False)
 
     @torch.jit.export
     def reset(self) -> None:
         self.pending = torch.zeros(1, self.n_fft - self.hop, device=self.pending.device)
+        self.last_phase = torch.zeros(1, self.bins, dtype=torch.float64, device=self.last_phase.device)
 
-    def frames(self, x: Tensor) -> Tensor:
-        """``Tensor[B x C x F]`` -> windowed frames ``Tensor[B x F x n_fft]``."""
+    def spectrum(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        """``Tensor[B x C x F]`` -> (log-magnitude, phase term), each ``Tensor[B x bins x F]``."""
         spec = self.proj(x)
-        log_mag, phase = spec[:, :self.bins], spec[:, self.bins:]
-        mag = torch.exp(torch.clamp(log_mag, max=7.0))
-        stft = torch.complex(mag * torch.cos(phase), mag * torch.sin(phase))
-        return torch.fft.irfft(stft, n=self.n_fft, dim=1).transpose(1, 2) * self.window
+        return spec[:, :self.bins], spec[:, self.bins:]
 
-    def forward(self, x: Tensor) -> Tensor:
-        frames = self.frames(x)
+    def phases(self, term: Tensor) -> Tensor:
+        """The phase term ``Tensor[B x bins x F]`` -> each frame's phase (same shape)."""
+        if not self.integrated:
+            return term
+        two_pi = 2 * math.pi
+        phase = torch.cumsum(term.double() + self.centre_advance.unsqueeze(1), dim=2)
+        if self.streaming:
+            if self.last_phase.shape[0] != phase.shape[0] or self.last_phase.device != phase.device:
+                self.last_phase = torch.zeros(phase.shape[0], self.bins, dtype=phase.dtype,
+                                              device=phase.device)
+            phase = phase + self.last_phase.unsqueeze(2)
+            self.last_phase = torch.remainder(phase[:, :, -1], two_pi).detach()
+        return torch.remainder(phase, two_pi).float()
+
+    def synthesize(self, log_mag: Tensor, term: Tensor) -> Tensor:
+        """(log-magnitude, phase term) ``Tensor[B x bins x F]`` -> ``Tensor[B x 1 x F * hop]``."""
+        mag = torch.exp(torch.clamp(log_mag, max=7.0))
+        phase = self.phases(term)
+        stft = torch.complex(mag * torch.cos(phase), mag * torch.sin(phase))
+        frames = torch.fft.irfft(stft, n=self.n_fft, dim=1).transpose(1, 2) * self.window
         b, f = frames.shape[0], frames.shape[1]
         # Overlap-add: piece k (hop samples) of frame t lands in hop slot t + k of a buffer
         # whose slot j holds samples (j - overlap + 1) * hop ...
@@ -133,6 +173,10 @@ class ISTFTHead(nn.Module):
         self.pending.copy_(out[:, f * self.hop:].detach())
         return out[:, :f * self.hop].unsqueeze(1)
 
+    def forward(self, x: Tensor) -> Tensor:
+        log_mag, term = self.spectrum(x)
+        return self.synthesize(log_mag, term)
+
 
 class ISTFTGenerator(VocoderGenerator):
     """``Tensor[B x n_mels x F]`` raw log-mel -> ``Tensor[B x 1 x F * hop_length]`` in [-1, 1]."""
@@ -143,10 +187,21 @@ class ISTFTGenerator(VocoderGenerator):
                   FrameNorm(1, c.channels)]
         layers += [convnext_block(c.channels, c.mlp_ratio, c.kernel_size, 1.0 / c.blocks)
                    for _ in range(c.blocks)]
-        layers += [FrameNorm(1, c.channels), ISTFTHead(c.channels, n_fft=c.n_fft, hop_length=hop_length),
+        layers += [FrameNorm(1, c.channels), ISTFTHead(c.channels, n_fft=c.n_fft, hop_length=hop_length, phase=c.phase),
                    Clip()]
         super().__init__(n_mels=n_mels, hop_length=hop_length, net=Sequence(layers))
         self.config = config
 
+    @torch.jit.ignore
+    def spectral_forward(self, mel: Tensor) -> Tuple[Tensor, Tensor]:
+        """One offline pass for training: raw log-mel ``Tensor[B x n_mels x F]`` -> (audio
+        ``Tensor[B x 1 x F * hop]``, the head's phase term ``Tensor[B x bins x F]``)."""
+        *trunk, head, clip = self.net.layers
+        x = self.normalise(mel)
+        for layer in trunk:
+            x = layer(x)
+        log_mag, term = head.spectrum(x)
+        return clip(head.synthesize(log_mag, term)), term
 
-__all__ = ["ISTFTConfig", "ISTFTGenerator", "ISTFTHead"]
+
+__all__ = ["ISTFTConfig", "ISTFTGenerator", "ISTFTHead", "centre_advance"]

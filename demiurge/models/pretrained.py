@@ -36,9 +36,15 @@ class BaseVocoder:
     card: Dict[str, Any]
 
     def matches(self, *, arch: str, generator: Dict[str, Any], mel: Dict[str, Any]) -> bool:
-        """True when a run with these settings can start from the base's weights."""
-        return (arch == self.config["arch"] and generator == self.config["generator"]
-                and mel == self.config["mel"])
+        """True when a run with these settings can start from the base's weights (the stored
+        generator settings read as the arch reads them, so a setting added since means its
+        old value)."""
+        from demiurge.models import VOCODER_ARCHS
+
+        if arch != self.config["arch"] or mel != self.config["mel"]:
+            return False
+        settings = type(VOCODER_ARCHS[arch][1])
+        return settings.from_dict(generator) == settings.from_dict(self.config["generator"])
 
 
 def base_vocoder() -> Optional[BaseVocoder]:

@@ -58,10 +58,13 @@ class VocoderGenerator(nn.Module):
             self.mel_mean.copy_(mean)
             self.mel_std.copy_(std)
 
+    def normalise(self, mel: Tensor) -> Tensor:
+        """Raw log-mel -> z-scored with the stored statistics (both ``Tensor[B x n_mels x F]``)."""
+        return (mel - self.mel_mean.unsqueeze(1)) / self.mel_std.unsqueeze(1)
+
     def forward(self, mel: Tensor) -> Tensor:
         """``Tensor[B x n_mels x F]`` raw log-mel -> ``Tensor[B x 1 x F * hop_length]``."""
-        x = (mel - self.mel_mean.unsqueeze(1)) / self.mel_std.unsqueeze(1)
-        return self.net(x)
+        return self.net(self.normalise(mel))
 
     @torch.jit.export
     def reset(self) -> None:

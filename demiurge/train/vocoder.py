@@ -4,7 +4,8 @@ Each step takes random audio segments, computes THE mel (:class:`demiurge.dsp.Lo
 generates audio from it and updates the discriminator, then the generator:
 
 - iSTFT (the default): hinge loss + feature matching x2 + mel L1 x45 (x ln 10) + the
-  multi-resolution STFT distance (:mod:`demiurge.dsp.stft_distance`); the discriminators
+  multi-resolution STFT distance (:mod:`demiurge.dsp.stft_distance`) + the phase-advance loss
+  x10 of the integrated head (:mod:`demiurge.train.phase_advance`); the discriminators
   (MPD + MRD) join after ``gan_start`` steps; AdamW 5e-4, betas (0.8, 0.9).
 - MelGAN: hinge loss + feature matching; Adam 1e-4, betas (0.5, 0.9).
 - HiFi-GAN: least-squares loss + feature matching x2 + mel L1 x45 (x ln 10, because THE mel
@@ -21,6 +22,7 @@ import math
 from typing import Any, Dict, Optional, Tuple
 
 import torch
+from torch import Tensor, nn
 from torch.nn import functional as F
 
 from demiurge.data.audio import write_audio
@@ -34,6 +36,7 @@ from demiurge.models.discriminators import Scores, VocoderDiscriminator
 from demiurge.train import distributed
 from demiurge.train.corpus import file_mels, mel_statistics
 from demiurge.train.loop import Trainer, audio_corpus, audio_parts, save_mel_png
+from demiurge.train.phase_advance import phase_advance_loss
 from demiurge.train.settings import DEFAULTS
 
 FAMILY_TRAINING = {
@@ -42,7 +45,7 @@ FAMILY_TRAINING = {
     # alone give intelligible sound within minutes on a CPU; the GAN then sharpens it.
     # The discriminators judge the first `gan_batch` segments of each batch (a CPU saving).
     "istft": dict(adversarial="hinge", fm_weight=2.0, mel_weight=45.0 * math.log(10.0), stft_weight=1.0,
-                  gan_start=1000, gan_batch=4, lr=5e-4, betas=(0.8, 0.9), lr_decay=0.999,
+                  advance_weight=10.0, gan_start=1000, gan_batch=4, lr=5e-4, betas=(0.8, 0.9), lr_decay=0.999,
                   optimizer="adamw"),
     "melgan": dict(adversarial="hinge", fm_weight=10.0, mel_weight=0.0, lr=1e-4, betas=(0.5, 0.9),
                    lr_decay=1.0, optimizer="adam"),
@@ -75,6 +78,22 @@ def generator_losses(scores: Scores, batch: int, kind: str) -> Tuple[torch.Tenso
     if kind == "hinge":
         fm = fm / len(scores)  # MelGAN averages over its discriminators
     return adv, fm
+
+
+class TrainingForward(nn.Module):
+    """The generator as a training step calls it (one module, so DistributedDataParallel can
+    wrap it): raw log-mel ``Tensor[B x n_mels x F]`` -> (audio ``Tensor[B x 1 x F * hop]``, the
+    integrated iSTFT head's phase term ``Tensor[B x bins x F]``, or None for other heads)."""
+
+    def __init__(self, vocoder: nn.Module, *, phase_term: bool):
+        super().__init__()
+        self.vocoder = vocoder
+        self.phase_term = phase_term
+
+    def forward(self, mel: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
+        if self.phase_term:
+            return self.vocoder.spectral_forward(mel)
+        return self.vocoder(mel), None
 
 
 class VocoderTrainer(Trainer):
@@ -184,7 +203,9 @@ class VocoderTrainer(Trainer):
             generator.load_state_dict(state["generator"])
             discriminator.load_state_dict(state["discriminator"])
             self.stats = (torch.tensor(state["stats"]["mean"]), torch.tensor(state["stats"]["std"]))
-        self.generator = distributed.wrap(generator.to(device), self.dist, device)
+        self.vocoder = generator.to(device)
+        integrated = vocoder_family(config["arch"]) == "istft" and generator.config.phase == "integrated"
+        self.generator = distributed.wrap(TrainingForward(self.vocoder, phase_term=integrated), self.dist, device)
         self.discriminator = distributed.wrap(discriminator.to(device), self.dist, device)
         opt = torch.optim.AdamW if train["optimizer"] == "adamw" else torch.optim.Adam
         betas = tuple(train["betas"])
@@ -206,7 +227,7 @@ class VocoderTrainer(Trainer):
         with torch.no_grad():
             mel = self.logmel(audio)
         real = audio[:, :mel.shape[2] * hop].unsqueeze(1)
-        fake = self.generator(mel)
+        fake, term = self.generator(mel)
 
         if step >= train.get("gan_start", 0):
             judged = min(batch, train.get("gan_batch") or batch)
@@ -228,11 +249,16 @@ class VocoderTrainer(Trainer):
         if train.get("stft_weight", 0.0) > 0:
             stft = mr_stft_distance(real.squeeze(1), fake.squeeze(1))
             loss_g = loss_g + train["stft_weight"] * stft
+        advance = torch.zeros(())
+        if term is not None and train.get("advance_weight", 0.0) > 0:
+            n_fft = self.vocoder.config.n_fft
+            advance = phase_advance_loss(term, real.squeeze(1), n_fft=n_fft, hop_length=hop)
+            loss_g = loss_g + train["advance_weight"] * advance
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
         return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "mel_l1": mel_l1.item(),
-                "mr_stft": stft.item(), "adversarial": adv.item(), "feature_matching": fm.item()}
+                "mr_stft": stft.item(), "phase_advance": advance.item(), "adversarial": adv.item(), "feature_matching": fm.item()}
 
     def on_epoch(self, epoch: int) -> None:
         self.sched_g.step()
@@ -240,7 +266,7 @@ class VocoderTrainer(Trainer):
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, step, run, logger) -> Tuple[float, Dict[str, float]]:
-        generator = distributed.unwrap(self.generator)
+        generator = self.vocoder
         audio = self.validation.to(self.device)
         with torch.no_grad():
             mel = self.logmel(audio)
@@ -267,7 +293,7 @@ class VocoderTrainer(Trainer):
         return {"mean": mean.tolist(), "std": std.tolist()}
 
     def state(self) -> Dict[str, Any]:
-        return {"generator": distributed.unwrap(self.generator).state_dict(),
+        return {"generator": self.vocoder.state_dict(),
                 "discriminator": distributed.unwrap(self.discriminator).state_dict(),
                 "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
                 "sched_g": self.sched_g.state_dict(), "sched_d": self.sched_d.state_dict(),

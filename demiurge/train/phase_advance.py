@@ -1,0 +1,44 @@
+"""The phase-advance loss of the integrated iSTFT head (:class:`~demiurge.models.istft.ISTFTHead`).
+
+The head's phase term for bin k and frame t is the advance of that bin's phase over one hop
+beyond its centre advance. Its target is the same quantity measured on the real audio, with
+the head's own framing: a Hann STFT whose frame t ends at sample ``(t + 1) * hop``. The
+distance is anti-wrapped (``|d - 2 pi round(d / 2 pi)|``, so an advance off by a whole turn
+costs nothing, as in APNet, Ai & Ling 2023) and weighted within each frame by the bins'
+magnitudes, so the partials that sound count and the noise floor does not; digital silence
+weighs nothing. A direct target for the one thing the waveform losses teach slowest: pitch
+that holds over time.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+
+from demiurge.models.istft import centre_advance
+
+
+def head_stft(audio: Tensor, *, n_fft: int, hop_length: int) -> Tensor:
+    """``Tensor[B x T]`` -> complex ``Tensor[B x n_fft/2+1 x T // hop]``: frame t holds samples
+    ``(t + 1) * hop - n_fft ... (t + 1) * hop - 1`` (zeros before the start), Hann-windowed."""
+    padded = F.pad(audio, (n_fft - hop_length, 0))
+    frames = padded.unfold(-1, n_fft, hop_length)[:, :audio.shape[-1] // hop_length]
+    window = torch.hann_window(n_fft, periodic=True, dtype=audio.dtype, device=audio.device)
+    return torch.fft.rfft(frames * window, dim=-1).transpose(1, 2)
+
+
+def phase_advance_loss(term: Tensor, audio: Tensor, *, n_fft: int, hop_length: int) -> Tensor:
+    """The mean anti-wrapped distance between the head's phase term ``Tensor[B x bins x F]``
+    and the real advance of ``audio`` (``Tensor[B x >= F * hop]``), frames 1 ... F-1."""
+    frames = term.shape[2]
+    spec = head_stft(audio[:, :frames * hop_length], n_fft=n_fft, hop_length=hop_length)
+    cross = spec[:, :, 1:] * spec[:, :, :-1].conj()          # angle: the advance; |.|: |X_t||X_t-1|
+    target = torch.angle(cross) - centre_advance(n_fft, hop_length).to(term).unsqueeze(1)
+    d = term[:, :, 1:] - target
+    distance = (d - 2 * math.pi * torch.round(d / (2 * math.pi))).abs()
+    weight = cross.abs().sqrt()
+    weight = weight / (weight.sum(dim=1, keepdim=True) + 1e-3)
+    return (weight * distance).sum(dim=1).mean()
