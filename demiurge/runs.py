@@ -139,14 +139,18 @@ class Run:
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self, state: Dict[str, Any], *, step: int, epoch: int,
-                        metric: Optional[float] = None, best: bool = False) -> Path:
+                        metric: Optional[float] = None, metric_name: Optional[str] = None,
+                        best: bool = False) -> Path:
         """Write ``checkpoints/latest.pt`` (and ``best.pt`` if ``best``) atomically.
 
         ``state`` is whatever the trainer needs to continue (model and optimiser states); the
-        counters and metric are added to it and to the manifest.
+        counters and the metric (and the name of what it measures) are added to it and to the
+        manifest.
         """
         state = dict(state, step=step, epoch=epoch, metric=metric)
         entry = {"step": step, "epoch": epoch, "metric": metric}
+        if metric_name:
+            entry["metric_name"] = metric_name
         names = ["latest"] + (["best"] if best else [])
         for name in names:
             rel = f"checkpoints/{name}.pt"
@@ -175,7 +179,8 @@ class Run:
         return entry is not None and (self.path / entry["path"]).is_file()
 
     def checkpoint_entry(self, which: str) -> Optional[Dict[str, Any]]:
-        """``{"step", "epoch", "metric", "path"}`` of checkpoint ``which``, or None."""
+        """``{"step", "epoch", "metric", "path"}`` (and ``"metric_name"``, what the metric
+        measures, in runs that record it) of checkpoint ``which``, or None."""
         return self.manifest["checkpoints"].get(which) if self.has_checkpoint(which) else None
 
     def choose_checkpoint(self, which: str = "best") -> str:

@@ -52,6 +52,26 @@ def test_unagan_trains_reloads_and_resumes(tmp_path, make_wav, capsys):
     assert [r["step"] for r in metrics(run_dir) if "val_convergence" in r] == [2, 4]
 
 
+def test_a_best_chosen_by_an_earlier_measure_gives_way(tmp_path, make_wav, capsys):
+    """A run made before UNAGAN chose its best by the Fréchet distance recorded no measure's
+    name; its best (a convergence figure, here lower than any distance) must not block every
+    later checkpoint from becoming best."""
+    audio = write_corpus(make_wav)
+    run_dir = tmp_path / "run"
+    assert main(unagan_args(audio, run_dir)) == 0
+    run = Run.open(run_dir)
+    entry = run.manifest["checkpoints"]["best"]
+    assert entry["metric_name"] == "val_frechet"
+    del entry["metric_name"]
+    entry["metric"] = -1.0
+    run._write_manifest()
+    capsys.readouterr()
+    assert main(unagan_args(audio, run_dir, steps=4, extra=["--resume"])) == 0
+    assert "was chosen by val_convergence" in capsys.readouterr().out
+    best = Run.open(run_dir).manifest["checkpoints"]["best"]
+    assert best["step"] == 4 and best["metric_name"] == "val_frechet"
+
+
 def test_original_unagan_layers(tmp_path, make_wav):
     audio = write_corpus(make_wav)
     assert main(unagan_args(audio, tmp_path / "run", extra=["--original-layers"])) == 0

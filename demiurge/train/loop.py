@@ -103,6 +103,8 @@ class Trainer:
     options: Tuple[str, ...] = ()
     prefixes: Mapping[str, str] = {}        # config section -> flag prefix (--mel-n-fft)
     set_prefixes: Mapping[str, str] = {}    # config section -> --set prefix (--set g.channels=)
+    best_by = ""                            # the measure the best checkpoint minimises
+    best_by_before: Optional[str] = None    # what chose it in runs that did not record it
 
     def __init__(self, *, out: str | os.PathLike, resume: bool = False,
                  config: Optional[Mapping[str, Any]] = None, use_wandb: bool = True,
@@ -273,8 +275,7 @@ class Trainer:
         step = int(state["step"]) if state else 0
         spe = max(1, int(self.steps_per_epoch))
         epoch = step // spe
-        best_entry = run.checkpoint_entry("best") if run is not None else None
-        best = best_entry["metric"] if best_entry else None
+        best = self._best_so_far(run)
         if step >= schedule.max_steps:
             self.log_main(f"{self.out} is already trained for {step} steps; raise --max-steps to continue")
             return self.out
@@ -313,7 +314,7 @@ class Trainer:
                         is_best = best is None or metric < best
                         best = metric if is_best else best
                         run.save_checkpoint(self._checkpoint_state(), step=step, epoch=epoch, metric=metric,
-                                            best=is_best)
+                                            metric_name=self.best_by, best=is_best)
                     distributed.barrier(dist)
                 if out_of_time:
                     self.log_main(f"\ntime budget of {schedule.max_minutes:g} min reached at step {step}: "
@@ -338,6 +339,19 @@ class Trainer:
 
                 export_finished_run(run, vocoder=self.export_vocoder, log=self.log)
         return self.out
+
+    def _best_so_far(self, run: Optional[Run]) -> Optional[float]:
+        """The metric of the run's best checkpoint, or None when there is none or when it was
+        chosen by another measure than ``best_by`` (the next evaluation then becomes best)."""
+        entry = run.checkpoint_entry("best") if run is not None else None
+        if entry is None:
+            return None
+        chosen_by = entry.get("metric_name") or self.best_by_before or self.best_by
+        if chosen_by != self.best_by:
+            self.log_main(f"the best checkpoint so far (step {entry['step']}) was chosen by {chosen_by}; "
+                          f"from now on the best is the one with the lowest {self.best_by}")
+            return None
+        return entry["metric"]
 
     def _checkpoint_state(self) -> Dict[str, Any]:
         return dict(self.state(), kind=self.kind, config=self.config, run_id=self.run_id)

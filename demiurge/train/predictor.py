@@ -148,6 +148,7 @@ class PredictorTrainer(Trainer):
 
     kind = RUN_KIND
     project = "descriptor_model"
+    best_by = "val/mse"
     defaults = DEFAULTS["predictor"]
     options = ("db",) + tuple(PredictorConfig.__dataclass_fields__)
     prefixes = {"predictor": ""}

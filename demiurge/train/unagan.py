@@ -80,6 +80,8 @@ class UNAGANTrainer(Trainer):
 
     kind = "unagan"
     project = "demiurge-unagan"
+    best_by = "val_frechet"
+    best_by_before = "val_convergence"   # UNAGAN runs made before the Fréchet distance
     defaults = DEFAULTS["unagan"]
     options = ("audio", "segment_frames", "original_layers", "size", "mel", "overrides")
     prefixes = {"mel": "mel"}

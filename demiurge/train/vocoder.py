@@ -104,6 +104,7 @@ class VocoderTrainer(Trainer):
 
     kind = "vocoder"
     project = "demiurge-vocoder"
+    best_by = "val_mel_l1"
     defaults = DEFAULTS["vocoder"]
     options = ("audio", "arch", "original_layers", "segment", "gan_start", "from_scratch", "mel",
                "overrides")
