@@ -17,7 +17,8 @@ Systems, each resynthesising every clip from its own mel:
 Measures (each against the clip itself): PESQ wide band (ITU-T P.862.2, at 16 kHz; higher is
 better, 1.0-4.6), the multi-resolution STFT distance at 16 kHz
 (:func:`demiurge.dsp.stft_distance.mr_stft_distance`; lower is better) and, for the two systems
-that share THE mel, its L1 distance (log10 units). Speed: x real time on one CPU thread.
+that share THE mel, its L1 distance (log10 units). Speed: x real time on one CPU thread. Held
+notes: the share of the output's energy at the pitch of steady sines (:func:`pitch_kept`).
 """
 
 from __future__ import annotations
@@ -146,6 +147,10 @@ def our_vocoder(ref):
 
         card = base_card()
         return f"ours: istft-base ({card.get('steps', '?')} steps)", base_generator()
+    if str(ref).endswith(".pt"):
+        from demiurge.models.pretrained import base_generator
+
+        return f"ours: {Path(ref).name} (base weights)", base_generator(Path(ref))
     if str(ref).endswith(".ts"):
         module = torch.jit.load(str(ref), map_location="cpu")
         return f"ours: {Path(ref).name} (decode)", module.decode
@@ -187,23 +192,51 @@ def score_table(systems: List[Tuple[str, int, Callable[[np.ndarray], np.ndarray]
           "audio per second of one CPU thread, the mel included.")
 
 
+HELD_TONES = (97.0, 440.0, 1234.5, 3000.0)   # Hz; none a multiple of 44100 / 256
+
+
+def pitch_kept(systems: List[Tuple[str, int, Callable[[np.ndarray], np.ndarray]]],
+               sample_rate: int, tones=HELD_TONES) -> None:
+    """Print, per system and steady sine (-20 dBFS, 2 s), the share of the output's energy
+    within 10 Hz of the sine's frequency over the steady second in the middle: 1.0 is the
+    note kept; a vocoder whose output repeats every hop puts it at multiples of sr / hop."""
+    width = max(40, max(len(name) for name, _, _ in systems) + 2)
+    print(f"\nheld notes: share of the energy at the note's pitch (1.0 = kept)\n"
+          f"{'system':{width}}" + "".join(f"{f'{f:g} Hz':>10}" for f in tones))
+    for name, sr, fn in systems:
+        row = []
+        for f in tones:
+            t = np.arange(2 * sample_rate) / sample_rate
+            audio = (0.1 * np.sin(2 * np.pi * f * t)).astype(np.float32)
+            if sr != sample_rate:
+                audio = resample(audio, sample_rate, sr)
+            out = fn(audio)[sr // 2: sr // 2 + sr]
+            power = np.abs(np.fft.rfft(out * np.hanning(len(out)))) ** 2
+            freqs = np.fft.rfftfreq(len(out), 1 / sr)
+            row.append(power[np.abs(freqs - f) <= 10].sum() / max(power.sum(), 1e-20))
+        print(f"{name:{width}}" + "".join(f"{r:10.3f}" for r in row))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--vocoder", help="our vocoder: a run folder or an exported .ts "
-                                          "(default: the base vocoder in the package)")
+    parser.add_argument("--vocoder", action="append",
+                        help="our vocoder: a run folder, an exported .ts or a base weights file "
+                             "(.pt, as tools/train_base_vocoder.py writes); repeat to compare "
+                             "several (default: the base vocoder in the package)")
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each clip (default: 6)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     config = MelConfig()
     logmel = LogMel(config)
-    ours_name, ours = our_vocoder(args.vocoder)
     systems: List[Tuple[str, int, Callable[[np.ndarray], np.ndarray]]] = []
+    for ref in args.vocoder or [None]:
+        ours_name, ours = our_vocoder(ref)
 
-    def ours_fn(audio):
-        with torch.no_grad():
-            return ours(logmel(torch.from_numpy(audio)[None]))[0, 0].numpy()
+        def ours_fn(audio, ours=ours):
+            with torch.no_grad():
+                return ours(logmel(torch.from_numpy(audio)[None]))[0, 0].numpy()
 
-    systems.append((ours_name, config.sample_rate, ours_fn))
+        systems.append((ours_name, config.sample_rate, ours_fn))
     systems.append(("Griffin-Lim, 32 iterations", config.sample_rate,
                     lambda audio: griffin_lim(logmel(torch.from_numpy(audio)[None])[0], config)))
     try:
@@ -215,6 +248,7 @@ def main(argv=None) -> int:
     material = clips(args.seconds, config.sample_rate)
     print(f"\n{len(material)} held-out clips of up to {args.seconds:g} s: {', '.join(n for n, _ in material)}")
     score_table(systems, material, config, logmel)
+    pitch_kept(systems, config.sample_rate)
     return 0
 
 

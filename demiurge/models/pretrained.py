@@ -47,11 +47,12 @@ class BaseVocoder:
         return settings.from_dict(generator) == settings.from_dict(self.config["generator"])
 
 
-def base_vocoder() -> Optional[BaseVocoder]:
-    """The packaged base vocoder, or None when this installation has none."""
-    if not BASE_VOCODER.exists():
+def base_vocoder(path: Path = BASE_VOCODER) -> Optional[BaseVocoder]:
+    """The packaged base vocoder (or another weights file of its format at ``path``), or None
+    when there is none."""
+    if not path.exists():
         return None
-    state = torch.load(BASE_VOCODER, map_location="cpu", weights_only=True)
+    state = torch.load(path, map_location="cpu", weights_only=True)
     as_float = lambda weights: {k: v.float() if v.is_floating_point() else v for k, v in weights.items()}
     return BaseVocoder(config=state["config"], stats=state["stats"], generator=as_float(state["generator"]),
                        discriminator=as_float(state["discriminator"]), card=base_card())
@@ -62,16 +63,17 @@ def base_card() -> Dict[str, Any]:
     return json.loads(BASE_CARD.read_text()) if BASE_CARD.exists() else {}
 
 
-def base_generator() -> torch.nn.Module:
-    """The base vocoder's generator in eval mode: raw log-mel ``Tensor[B x n_mels x F]`` ->
-    audio ``Tensor[B x 1 x F * hop]`` (see :mod:`demiurge.models.vocoder`)."""
+def base_generator(path: Path = BASE_VOCODER) -> torch.nn.Module:
+    """The base vocoder's generator (or that of another weights file of its format) in eval
+    mode: raw log-mel ``Tensor[B x n_mels x F]`` -> audio ``Tensor[B x 1 x F * hop]`` (see
+    :mod:`demiurge.models.vocoder`)."""
     from demiurge.dsp.config import MelConfig
     from demiurge.errors import DemiurgeError
     from demiurge.models import build_vocoder
 
-    base = base_vocoder()
+    base = base_vocoder(path)
     if base is None:
-        raise DemiurgeError(f"this installation has no base vocoder ({BASE_VOCODER} is missing); "
+        raise DemiurgeError(f"this installation has no base vocoder ({path} is missing); "
                             "reinstall demiurge, or train one with tools/train_base_vocoder.py")
     c = base.config
     generator = build_vocoder(arch=c["arch"], generator=c["generator"], mel=MelConfig.from_dict(c["mel"]))
