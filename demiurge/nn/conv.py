@@ -70,10 +70,6 @@ class WeightNormed(nn.Module):
         self.normalised = False
 
 
-# Inputs up to this many steps take the batched-product path of a depthwise convolution.
-SHORT_DEPTHWISE = 64
-
-
 class CachedConv1d(WeightNormed):
     """``Tensor[B x in_ch x T] -> Tensor[B x out_ch x T]`` (stride 1, output length = input length).
 
@@ -93,8 +89,6 @@ class CachedConv1d(WeightNormed):
         self.out_channels = out_channels
         self.in_channels = in_channels
         self.context = (kernel_size - 1) * dilation
-        self.depthwise = groups == in_channels == out_channels and groups > 1 and dilation == 1
-        self.short_input = SHORT_DEPTHWISE
         self.causal = causal
         self.streaming = False
         self.latency = 0
@@ -114,13 +108,6 @@ class CachedConv1d(WeightNormed):
             left = self.context // 2
             padded = F.pad(x, (left, self.context - left))
         weight = self.current_weight()
-        if self.depthwise and padded.shape[2] <= self.short_input:
-            # A few frames (a stream's block): one batched product per channel is several times
-            # faster on CPU than conv1d's depthwise path, which is faster on long inputs.
-            out = torch.matmul(padded.unfold(2, self.kernel_size, 1),
-                               weight.reshape(self.out_channels, self.kernel_size, 1)).squeeze(3)
-            bias = self.conv.bias
-            return out if bias is None else out + bias.unsqueeze(1)
         if self.dilation == 1 or self.groups != 1:
             return F.conv1d(padded, weight, self.conv.bias, 1, 0, self.dilation, self.groups)
         # Dilated: gather the taps and multiply once (CPU conv1d takes a slow path for dilation).
