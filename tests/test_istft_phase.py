@@ -36,8 +36,8 @@ def true_terms(audio: torch.Tensor):
     overlap = sum(torch.roll(window * synthesis, k * HOP) for k in range(N_FFT // HOP))
     scale = 1.0 / float(overlap.mean())          # analysis x synthesis windows overlap-add to one
     head = ISTFTHead(8, n_fft=N_FFT, hop_length=HOP)
-    advance = torch.angle(torch.cat([spec[:, :, :1], spec[:, :, 1:] * spec[:, :, :-1].conj()], dim=2))
-    term = advance - head.centre_advance.unsqueeze(1)
+    advance = torch.angle(torch.cat([spec[:, :1], spec[:, 1:] * spec[:, :-1].conj()], dim=1))
+    term = advance - head.centre_advance
     return torch.log(spec.abs() * scale + 1e-12).float(), term.float(), head
 
 
@@ -46,7 +46,7 @@ def test_integrated_head_rebuilds_real_audio_from_its_phase_advances():
     log_mag, term, head = true_terms(audio)
     with torch.no_grad():
         rebuilt = head.synthesize(log_mag, term)[0, 0]
-    n = log_mag.shape[2] * HOP - (N_FFT - HOP)   # the last samples await frames still to come
+    n = log_mag.shape[1] * HOP - (N_FFT - HOP)   # the last samples await frames still to come
     error = (rebuilt[:n] - audio[0, :n]).abs().max()
     assert float(error) < 1e-4, float(error)
     # a whole turn more or less on any advance changes nothing
@@ -64,19 +64,19 @@ def test_phase_advance_loss_is_zero_for_the_true_advances_only():
     off = phase_advance_loss(term + 0.5, audio, n_fft=N_FFT, hop_length=HOP)
     assert float(exact) < 1e-3 and float(turned) < 1e-3
     assert float(random) == pytest.approx(math.pi / 2, rel=0.1)    # uniform error: mean pi / 2
-    loud = (head_stft(audio, n_fft=N_FFT, hop_length=HOP).abs().sum(1) > 1e-3).float().mean()
+    loud = (head_stft(audio, n_fft=N_FFT, hop_length=HOP).abs().sum(2) > 1e-3).float().mean()
     assert float(off) == pytest.approx(0.5 * float(loud), rel=0.02)  # silent frames weigh nothing
 
 
 def test_silence_weighs_nothing():
-    term = torch.randn(1, N_FFT // 2 + 1, 20)
+    term = torch.randn(1, 20, N_FFT // 2 + 1)
     assert float(phase_advance_loss(term, torch.zeros(1, 20 * HOP), n_fft=N_FFT, hop_length=HOP)) == 0.0
 
 
 def test_a_steady_spectrum_through_the_absolute_head_repeats_every_hop():
     """Why the head integrates: frames that do not change give a signal of period HOP."""
     torch.manual_seed(0)
-    frame = torch.randn(1, 8, 1).expand(1, 8, 40)
+    frame = torch.randn(1, 1, 8).expand(1, 40, 8)
     absolute = ISTFTHead(8, n_fft=N_FFT, hop_length=HOP, phase="absolute")
     integrated = ISTFTHead(8, n_fft=N_FFT, hop_length=HOP)
     integrated.load_state_dict(absolute.state_dict())

@@ -22,23 +22,23 @@ from demiurge.models.istft import centre_advance
 
 
 def head_stft(audio: Tensor, *, n_fft: int, hop_length: int) -> Tensor:
-    """``Tensor[B x T]`` -> complex ``Tensor[B x n_fft/2+1 x T // hop]``: frame t holds samples
+    """``Tensor[B x T]`` -> complex ``Tensor[B x T // hop x n_fft/2+1]``: frame t holds samples
     ``(t + 1) * hop - n_fft ... (t + 1) * hop - 1`` (zeros before the start), Hann-windowed."""
     padded = F.pad(audio, (n_fft - hop_length, 0))
     frames = padded.unfold(-1, n_fft, hop_length)[:, :audio.shape[-1] // hop_length]
     window = torch.hann_window(n_fft, periodic=True, dtype=audio.dtype, device=audio.device)
-    return torch.fft.rfft(frames * window, dim=-1).transpose(1, 2)
+    return torch.fft.rfft(frames * window, dim=-1)
 
 
 def phase_advance_loss(term: Tensor, audio: Tensor, *, n_fft: int, hop_length: int) -> Tensor:
-    """The mean anti-wrapped distance between the head's phase term ``Tensor[B x bins x F]``
+    """The mean anti-wrapped distance between the head's phase term ``Tensor[B x F x bins]``
     and the real advance of ``audio`` (``Tensor[B x >= F * hop]``), frames 1 ... F-1."""
-    frames = term.shape[2]
+    frames = term.shape[1]
     spec = head_stft(audio[:, :frames * hop_length], n_fft=n_fft, hop_length=hop_length)
-    cross = spec[:, :, 1:] * spec[:, :, :-1].conj()          # angle: the advance; |.|: |X_t||X_t-1|
-    target = torch.angle(cross) - centre_advance(n_fft, hop_length).to(term).unsqueeze(1)
-    d = term[:, :, 1:] - target
+    cross = spec[:, 1:] * spec[:, :-1].conj()          # angle: the advance; |.|: |X_t||X_t-1|
+    target = torch.angle(cross) - centre_advance(n_fft, hop_length).to(term)
+    d = term[:, 1:] - target
     distance = (d - 2 * math.pi * torch.round(d / (2 * math.pi))).abs()
     weight = cross.abs().sqrt()
-    weight = weight / (weight.sum(dim=1, keepdim=True) + 1e-3)
-    return (weight * distance).sum(dim=1).mean()
+    weight = weight / (weight.sum(dim=2, keepdim=True) + 1e-3)
+    return (weight * distance).sum(dim=2).mean()
