@@ -1,6 +1,7 @@
-"""The iSTFT head's phase: the integrated head rebuilds real audio from its own STFT's phase
-advances (so the training target means what it says), the phase-advance loss measures exactly
-that, and a steady tone through an absolute-phase head can only come out hop-periodic."""
+"""The iSTFT head's phase and magnitude: the integrated head rebuilds real audio from its own
+STFT's magnitudes and phase advances (so the training targets mean what they say), the two head
+losses measure exactly those, and a steady tone through an absolute-phase head can only come
+out hop-periodic."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 from demiurge.models.istft import ISTFTHead
-from demiurge.train.phase_advance import head_stft, phase_advance_loss
+from demiurge.train.phase_advance import head_stft, log_magnitude_loss, phase_advance_loss, synthesis_scale
 
 SR, N_FFT, HOP = 44100, 1024, 256
 
@@ -31,11 +32,8 @@ def recording(seconds: float = 1.0) -> torch.Tensor:
 def true_terms(audio: torch.Tensor):
     """The integrated head's (log-magnitude, phase term) that rebuild ``audio`` exactly."""
     spec = head_stft(audio.double(), n_fft=N_FFT, hop_length=HOP)
-    window = torch.hann_window(N_FFT, periodic=True, dtype=torch.float64)
-    synthesis = window * HOP / window.sum()
-    overlap = sum(torch.roll(window * synthesis, k * HOP) for k in range(N_FFT // HOP))
-    scale = 1.0 / float(overlap.mean())          # analysis x synthesis windows overlap-add to one
     head = ISTFTHead(8, n_fft=N_FFT, hop_length=HOP)
+    scale = synthesis_scale(N_FFT, HOP)
     advance = torch.angle(torch.cat([spec[:, :1], spec[:, 1:] * spec[:, :-1].conj()], dim=1))
     term = advance - head.centre_advance
     return torch.log(spec.abs() * scale + 1e-12).float(), term.float(), head
@@ -66,6 +64,15 @@ def test_phase_advance_loss_is_zero_for_the_true_advances_only():
     assert float(random) == pytest.approx(math.pi / 2, rel=0.1)    # uniform error: mean pi / 2
     loud = (head_stft(audio, n_fft=N_FFT, hop_length=HOP).abs().sum(2) > 1e-3).float().mean()
     assert float(off) == pytest.approx(0.5 * float(loud), rel=0.02)  # silent frames weigh nothing
+
+
+def test_log_magnitude_loss_measures_the_level_error_in_nepers():
+    audio = recording()
+    log_mag, _, _ = true_terms(audio)
+    loud = log_mag > math.log(1e-3) + 1.0     # bins clear of the floor either way
+    assert float(log_magnitude_loss(log_mag, audio, n_fft=N_FFT, hop_length=HOP)) < 1e-4
+    louder = log_magnitude_loss(log_mag + math.log(2.0) * loud, audio, n_fft=N_FFT, hop_length=HOP)
+    assert float(louder) == pytest.approx(math.log(2.0) * float(loud.float().mean()), rel=1e-3)
 
 
 def test_silence_weighs_nothing():

@@ -62,11 +62,13 @@ def train(work: Path, corpus: Path, minutes: float, threads: int, from_package: 
     print(("resuming " if resume else "starting ") + f"the base vocoder run in {run} for {minutes:g} min",
           flush=True)
     before, started = _cpu_seconds(), time.time()
-    subprocess.run(command, check=True)
-    spent = json.loads(ledger.read_text())
-    spent["cpu_seconds"] += _cpu_seconds() - before
-    spent["wall_seconds"] += time.time() - started
-    ledger.write_text(json.dumps(spent, indent=1) + "\n")
+    try:
+        subprocess.run(command, check=True)
+    finally:   # an interrupted session's time counts too (its latest checkpoint is kept)
+        spent = json.loads(ledger.read_text())
+        spent["cpu_seconds"] += _cpu_seconds() - before
+        spent["wall_seconds"] += time.time() - started
+        ledger.write_text(json.dumps(spent, indent=1) + "\n")
 
 
 def _prior(from_package: bool) -> dict:
@@ -77,7 +79,8 @@ def _prior(from_package: bool) -> dict:
 
     card = base_card()
     return {"cpu_seconds": float(card["cpu_seconds"]), "wall_seconds": float(card["wall_seconds"]),
-            "prior_steps": int(card["steps"]), "prior_gan_steps": int(card["gan_steps"])}
+            "prior_steps": int(card["steps"]), "prior_gan_steps": int(card["gan_steps"]),
+            "history": list(card.get("history", []))}
 
 
 def package(work: Path, threads: int) -> None:
@@ -114,8 +117,9 @@ def package(work: Path, threads: int) -> None:
         "mel": config["mel"],
         "recipe": recipe,
         "training": {k: train[k] for k in ("batch_size", "segment_samples", "lr", "betas", "optimizer",
-                                           "mel_weight", "stft_weight", "fm_weight", "gan_start",
-                                           "gan_batch") if k in train},
+                                           "mel_weight", "stft_weight", "fm_weight", "advance_weight",
+                                           "magnitude_weight", "gan_start", "gan_batch") if k in train},
+        "history": spent.get("history", []) + [_chapter(prior, steps, config)],
         "checkpoint": which, "steps": steps, "gan_steps": gan_steps,
         "validation_mel_l1": state.get("metric"),
         "cpu_seconds": round(spent.get("cpu_seconds", 0.0)),
@@ -133,6 +137,16 @@ def package(work: Path, threads: int) -> None:
     }
     BASE_CARD.write_text(json.dumps(card, indent=1) + "\n")
     print(f"wrote {BASE_VOCODER} ({size / 1e6:.1f} MB, step {steps} of the {which} checkpoint) and {BASE_CARD}")
+
+
+def _chapter(first: int, last: int, config: dict) -> str:
+    """One line of the card's history: the steps this run trained and with what."""
+    train, phase = config["train"], config["generator"].get("phase", "absolute")
+    losses = ", ".join(f"{name} x{train[key]:g}" for key, name in (
+        ("mel_weight", "mel L1"), ("stft_weight", "MR-STFT"), ("advance_weight", "phase advance"),
+        ("magnitude_weight", "log-magnitude"), ("fm_weight", "feature matching")) if train.get(key))
+    start = "from the packaged base" if first else "from scratch"
+    return f"steps {first:,}-{last:,}: {start}, {phase} phase head; {losses}, hinge GAN"
 
 
 def main(argv=None) -> int:

@@ -266,15 +266,16 @@ class ISTFTGenerator(VocoderGenerator):
         self.config = config
 
     @torch.jit.ignore
-    def spectral_forward(self, mel: Tensor) -> Tuple[Tensor, Tensor]:
+    def spectral_forward(self, mel: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         """One offline pass for training: raw log-mel ``Tensor[B x n_mels x F]`` -> (audio
-        ``Tensor[B x 1 x F * hop]``, the head's phase term ``Tensor[B x F x bins]``)."""
+        ``Tensor[B x 1 x F * hop]``, the head's log-magnitude and phase term, each
+        ``Tensor[B x F x bins]``)."""
         *trunk, head, clip = self.net.layers
         x = self.normalise(mel)
         for layer in trunk:
             x = layer(x)
         log_mag, term = head.spectrum(x)
-        return clip(head.synthesize(log_mag, term)), term
+        return clip(head.synthesize(log_mag, term)), log_mag, term
 
 
 __all__ = ["ISTFTConfig", "ISTFTGenerator", "ISTFTHead", "centre_advance"]

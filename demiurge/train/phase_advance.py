@@ -42,3 +42,23 @@ def phase_advance_loss(term: Tensor, audio: Tensor, *, n_fft: int, hop_length: i
     weight = cross.abs().sqrt()
     weight = weight / (weight.sum(dim=2, keepdim=True) + 1e-3)
     return (weight * distance).sum(dim=2).mean()
+
+
+def synthesis_scale(n_fft: int, hop_length: int) -> float:
+    """The factor that makes a Hann STFT the head's spectrum: with the head's synthesis window
+    (Hann scaled to overlap-add to one), Hann analysis times synthesis overlap-adds to
+    ``1 / scale``."""
+    window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
+    product = window * window * hop_length / window.sum()
+    return float(1.0 / product.reshape(n_fft // hop_length, hop_length).sum(0).mean())
+
+
+def log_magnitude_loss(log_mag: Tensor, audio: Tensor, *, n_fft: int, hop_length: int,
+                       floor: float = 1e-3) -> Tensor:
+    """The mean L1 distance between the head's log-magnitudes ``Tensor[B x F x bins]`` and
+    those of ``audio``'s spectrum in the head's framing, both floored at ``floor``."""
+    frames = log_mag.shape[1]
+    spec = head_stft(audio[:, :frames * hop_length], n_fft=n_fft, hop_length=hop_length)
+    low = math.log(floor)
+    target = torch.log(torch.clamp(spec.abs() * synthesis_scale(n_fft, hop_length), min=floor))
+    return (torch.clamp(log_mag, min=low) - target).abs().mean()

@@ -36,7 +36,7 @@ from demiurge.models.discriminators import Scores, VocoderDiscriminator
 from demiurge.train import distributed
 from demiurge.train.corpus import file_mels, mel_statistics
 from demiurge.train.loop import Trainer, audio_corpus, audio_parts, save_mel_png
-from demiurge.train.phase_advance import phase_advance_loss
+from demiurge.train.phase_advance import log_magnitude_loss, phase_advance_loss
 from demiurge.train.settings import DEFAULTS
 
 FAMILY_TRAINING = {
@@ -45,7 +45,7 @@ FAMILY_TRAINING = {
     # alone give intelligible sound within minutes on a CPU; the GAN then sharpens it.
     # The discriminators judge the first `gan_batch` segments of each batch (a CPU saving).
     "istft": dict(adversarial="hinge", fm_weight=2.0, mel_weight=45.0 * math.log(10.0), stft_weight=1.0,
-                  advance_weight=10.0, gan_start=1000, gan_batch=4, lr=5e-4, betas=(0.8, 0.9), lr_decay=0.999,
+                  advance_weight=10.0, magnitude_weight=15.0, gan_start=1000, gan_batch=4, lr=5e-4, betas=(0.8, 0.9), lr_decay=0.999,
                   optimizer="adamw"),
     "melgan": dict(adversarial="hinge", fm_weight=10.0, mel_weight=0.0, lr=1e-4, betas=(0.5, 0.9),
                    lr_decay=1.0, optimizer="adam"),
@@ -83,17 +83,18 @@ def generator_losses(scores: Scores, batch: int, kind: str) -> Tuple[torch.Tenso
 class TrainingForward(nn.Module):
     """The generator as a training step calls it (one module, so DistributedDataParallel can
     wrap it): raw log-mel ``Tensor[B x n_mels x F]`` -> (audio ``Tensor[B x 1 x F * hop]``, the
-    integrated iSTFT head's phase term ``Tensor[B x bins x F]``, or None for other heads)."""
+    integrated iSTFT head's log-magnitude and phase term ``Tensor[B x F x bins]``, or None for
+    other heads)."""
 
     def __init__(self, vocoder: nn.Module, *, phase_term: bool):
         super().__init__()
         self.vocoder = vocoder
         self.phase_term = phase_term
 
-    def forward(self, mel: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
+    def forward(self, mel: Tensor) -> Tuple[Tensor, Optional[Tensor], Optional[Tensor]]:
         if self.phase_term:
             return self.vocoder.spectral_forward(mel)
-        return self.vocoder(mel), None
+        return self.vocoder(mel), None, None
 
 
 class VocoderTrainer(Trainer):
@@ -228,7 +229,7 @@ class VocoderTrainer(Trainer):
         with torch.no_grad():
             mel = self.logmel(audio)
         real = audio[:, :mel.shape[2] * hop].unsqueeze(1)
-        fake, term = self.generator(mel)
+        fake, log_mag, term = self.generator(mel)
 
         if step >= train.get("gan_start", 0):
             judged = min(batch, train.get("gan_batch") or batch)
@@ -255,11 +256,17 @@ class VocoderTrainer(Trainer):
             n_fft = self.vocoder.config.n_fft
             advance = phase_advance_loss(term, real.squeeze(1), n_fft=n_fft, hop_length=hop)
             loss_g = loss_g + train["advance_weight"] * advance
+        magnitude = torch.zeros(())
+        if log_mag is not None and train.get("magnitude_weight", 0.0) > 0:
+            n_fft = self.vocoder.config.n_fft
+            magnitude = log_magnitude_loss(log_mag, real.squeeze(1), n_fft=n_fft, hop_length=hop)
+            loss_g = loss_g + train["magnitude_weight"] * magnitude
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
         return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "mel_l1": mel_l1.item(),
-                "mr_stft": stft.item(), "phase_advance": advance.item(), "adversarial": adv.item(), "feature_matching": fm.item()}
+                "mr_stft": stft.item(), "phase_advance": advance.item(),
+                "log_magnitude": magnitude.item(), "adversarial": adv.item(), "feature_matching": fm.item()}
 
     def on_epoch(self, epoch: int) -> None:
         self.sched_g.step()
