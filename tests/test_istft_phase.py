@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from demiurge.models.istft import ISTFTHead
-from demiurge.train.phase_advance import head_stft, log_magnitude_loss, phase_advance_loss, synthesis_scale
+from demiurge.train.head_targets import head_stft, log_magnitude_loss, phase_advance_loss, synthesis_scale
 
 SR, N_FFT, HOP = 44100, 1024, 256
 

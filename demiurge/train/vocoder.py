@@ -4,8 +4,9 @@ Each step takes random audio segments, computes THE mel (:class:`demiurge.dsp.Lo
 generates audio from it and updates the discriminator, then the generator:
 
 - iSTFT (the default): hinge loss + feature matching x2 + mel L1 x45 (x ln 10) + the
-  multi-resolution STFT distance (:mod:`demiurge.dsp.stft_distance`) + the phase-advance loss
-  x10 of the integrated head (:mod:`demiurge.train.phase_advance`); the discriminators
+  multi-resolution STFT distance (:mod:`demiurge.dsp.stft_distance`) + the integrated head's
+  own targets (:mod:`demiurge.train.head_targets`): its phase advances x10 and its
+  log-magnitudes x15 against those of the real audio's spectrum; the discriminators
   (MPD + MRD) join after ``gan_start`` steps; AdamW 5e-4, betas (0.8, 0.9).
 - MelGAN: hinge loss + feature matching; Adam 1e-4, betas (0.5, 0.9).
 - HiFi-GAN: least-squares loss + feature matching x2 + mel L1 x45 (x ln 10, because THE mel
@@ -36,7 +37,7 @@ from demiurge.models.discriminators import Scores, VocoderDiscriminator
 from demiurge.train import distributed
 from demiurge.train.corpus import file_mels, mel_statistics
 from demiurge.train.loop import Trainer, audio_corpus, audio_parts, save_mel_png
-from demiurge.train.phase_advance import log_magnitude_loss, phase_advance_loss
+from demiurge.train.head_targets import log_magnitude_loss, phase_advance_loss
 from demiurge.train.settings import DEFAULTS
 
 FAMILY_TRAINING = {

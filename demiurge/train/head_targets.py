@@ -1,4 +1,5 @@
-"""The phase-advance loss of the integrated iSTFT head (:class:`~demiurge.models.istft.ISTFTHead`).
+"""The integrated iSTFT head's own targets (:class:`~demiurge.models.istft.ISTFTHead`): its
+phase advances and its log-magnitudes, against those of the real audio's spectrum.
 
 The head's phase term for bin k and frame t is the advance of that bin's phase over one hop
 beyond its centre advance. Its target is the same quantity measured on the real audio, with
@@ -7,7 +8,9 @@ distance is anti-wrapped (``|d - 2 pi round(d / 2 pi)|``, so an advance off by a
 costs nothing, as in APNet, Ai & Ling 2023) and weighted within each frame by the bins'
 magnitudes, so the partials that sound count and the noise floor does not; digital silence
 weighs nothing. A direct target for the one thing the waveform losses teach slowest: pitch
-that holds over time.
+that holds over time. The log-magnitudes are compared in the same framing (the Hann STFT
+scaled by :func:`synthesis_scale`, which makes it the head's own spectrum), so the harmonics are
+taught at the head's full frequency resolution rather than through 80 mel bands only.
 """
 
 from __future__ import annotations
