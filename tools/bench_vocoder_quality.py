@@ -192,7 +192,9 @@ def score_table(systems: List[Tuple[str, int, Callable[[np.ndarray], np.ndarray]
           "audio per second of one CPU thread, the mel included.")
 
 
-HELD_TONES = (97.0, 440.0, 1234.5, 3000.0)   # Hz; none a multiple of 44100 / 256
+# Hz: each about halfway between two multiples of 44100 / 256 = 172.3 Hz, farther from either
+# than a quarter tone (a quarter tone spans more than half of that grid above about 3 kHz).
+HELD_TONES = (97.0, 440.0, 1300.0, 2670.0)
 
 
 def pitch_kept(systems: List[Tuple[str, int, Callable[[np.ndarray], np.ndarray]]],
