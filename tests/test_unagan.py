@@ -72,6 +72,18 @@ def test_a_best_chosen_by_an_earlier_measure_gives_way(tmp_path, make_wav, capsy
     assert best["step"] == 4 and best["metric_name"] == "val_frechet"
 
 
+def test_lr_half_life_halves_the_learning_rate_and_resumes_on_schedule(tmp_path, make_wav, capsys):
+    audio = write_corpus(make_wav)
+    run_dir = tmp_path / "run"
+    assert main(unagan_args(audio, run_dir, steps=4, extra=["--lr", "1e-3", "--lr-half-life", "2"])) == 0
+    lr = lambda: Run.open(run_dir).load_checkpoint("latest")["opt_g"]["param_groups"][0]["lr"]
+    assert lr() == pytest.approx(1e-3 * 0.5 ** (3 / 2))          # the rate of the last step, step 3
+    assert main(unagan_args(audio, run_dir, steps=6, extra=["--resume"])) == 0
+    assert lr() == pytest.approx(1e-3 * 0.5 ** (5 / 2))
+    assert main(unagan_args(audio, tmp_path / "r2", extra=["--lr-half-life", "-5"])) == 2
+    assert "--lr-half-life must be 0 (constant) or a positive number of steps, not -5" in capsys.readouterr().err
+
+
 def test_original_unagan_layers(tmp_path, make_wav):
     audio = write_corpus(make_wav)
     assert main(unagan_args(audio, tmp_path / "run", extra=["--original-layers"])) == 0

@@ -146,6 +146,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--segment-frames", type=int)
     parser.add_argument("--lr", type=float)
+    parser.add_argument("--lr-half-life", type=int, metavar="STEPS")
     parser.add_argument("--size", choices=("cpu", "paper"))
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--set", action="append", default=[], metavar="u.NAME=VALUE")
@@ -187,7 +188,8 @@ def main() -> None:
     trainer = BenchTrainer(measure=measure, vocoder=vocoder, seconds=args.seconds, rows=rows, out=out, resume=args.resume,
                            audio=audio_dir, max_steps=args.max_steps, eval_every=args.eval_every,
                            max_minutes=args.minutes, batch_size=args.batch_size,
-                           segment_frames=args.segment_frames, lr=args.lr, size=args.size, threads=args.threads,
+                           segment_frames=args.segment_frames, lr=args.lr, lr_half_life=args.lr_half_life,
+                           size=args.size, threads=args.threads,
                            overrides=overrides, use_wandb=False, export=False, progress=False,
                            log=lambda _m: None)
     started = time.monotonic()

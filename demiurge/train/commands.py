@@ -81,6 +81,9 @@ def register(subparsers) -> None:
                    help="cpu (default): widths, batch 16, segment 64 and lr 1e-3 that make progress "
                         "on two CPU cores; paper: the original's widths (512 generator channels), "
                         "batch 5, segment 512, lr 1e-4, for GPUs")
+    p.add_argument("--lr-half-life", type=int, metavar="STEPS",
+                   help="halve the learning rate every STEPS steps (0: keep it constant, the "
+                        "default); keeps a long run from drifting off")
     p.add_argument("--original-layers", action="store_true",
                    help="the original non-causal layers (bidirectional GRU, centred convs, "
                         "group norm over time); such a model runs offline only")
@@ -161,4 +164,4 @@ def _unagan(args: argparse.Namespace) -> int:
     overrides = {"unagan": sets.get("u", {}), "mel": given(args, MelConfig, prefix="mel")}
     return _run("unagan", args, export_vocoder=args.vocoder, audio=args.audio,
                 segment_frames=args.segment_frames, original_layers=args.original_layers or None, size=args.size,
-                overrides=overrides)
+                lr_half_life=args.lr_half_life, overrides=overrides)

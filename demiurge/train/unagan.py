@@ -83,7 +83,7 @@ class UNAGANTrainer(Trainer):
     best_by = "val_frechet"
     best_by_before = "val_convergence"   # UNAGAN runs made before the Fréchet distance
     defaults = DEFAULTS["unagan"]
-    options = ("audio", "segment_frames", "original_layers", "size", "mel", "overrides")
+    options = ("audio", "segment_frames", "lr_half_life", "original_layers", "size", "mel", "overrides")
     prefixes = {"mel": "mel"}
     set_prefixes = {"unagan": "u"}
 
@@ -102,10 +102,15 @@ class UNAGANTrainer(Trainer):
         cfg = apply(cfg, overrides.get("unagan"))
         if "segment_frames" in given:
             stored["segment_frames"] = given["segment_frames"]
+        if "lr_half_life" in given:
+            if given["lr_half_life"] < 0:
+                raise DemiurgeError(f"--lr-half-life must be 0 (constant) or a positive number of "
+                                    f"steps, not {given['lr_half_life']}")
+            stored["lr_half_life"] = given["lr_half_life"]
         train = self.train_section(stored, batch_size=preset["batch_size"],
                                    segment_frames=preset["segment_frames"], betas=(0.5, 0.999),
                                    gamma=1.0, lambda_k=0.01, k0=0.0, lambda_cycle=1.0, grad_clip=3.0,
-                                   validation_segments=4)
+                                   lr_half_life=0, validation_segments=4)
         if train["lr"] is None:
             train["lr"] = preset["lr"]
         if train["segment_frames"] % cfg.frames_per_z:
@@ -162,8 +167,17 @@ class UNAGANTrainer(Trainer):
             self.k = float(state["k"])
         self.cfg = cfg
 
+    def learning_rate(self, step: int) -> float:
+        """The learning rate of ``step``: ``lr``, halved every ``lr_half_life`` steps if set."""
+        train = self.config["train"]
+        half_life = train.get("lr_half_life") or 0
+        return train["lr"] * (0.5 ** (step / half_life) if half_life else 1.0)
+
     def train_step(self, step: int, generator: torch.Generator) -> Dict[str, float]:
         train = self.config["train"]
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] = self.learning_rate(step)
         batch, frames = train["batch_size"], train["segment_frames"]
         x = random_segments(self.train_mels, self.weights, batch, frames, self.pad, generator).to(self.device)
         z = torch.randn(batch, self.cfg.z_channels, frames // self.cfg.frames_per_z, generator=generator)
