@@ -229,6 +229,9 @@ def main(argv=None) -> int:
                              "(.pt, as tools/train_base_vocoder.py writes); repeat to compare "
                              "several (default: the base vocoder in the package)")
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each clip (default: 6)")
+    parser.add_argument("--png", type=Path, help="also draw the mels of two held-out clips (an "
+                                                  "instrument, the voice) and of their resynthesis "
+                                                  "by each of our vocoders into this PNG")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     config = MelConfig()
@@ -254,7 +257,30 @@ def main(argv=None) -> int:
     print(f"\n{len(material)} held-out clips of up to {args.seconds:g} s: {', '.join(n for n, _ in material)}")
     score_table(systems, material, config, logmel)
     pitch_kept(systems, config.sample_rate)
+    if args.png:
+        ours = [(name, fn) for name, sr, fn in systems if name.startswith("ours")]
+        draw_resynthesis(args.png, material, ours, logmel)
+        print(f"\nwrote {args.png}")
     return 0
+
+
+def draw_resynthesis(path: Path, material: List[Tuple[str, np.ndarray]],
+                     systems: List[Tuple[str, Callable[[np.ndarray], np.ndarray]]], logmel: LogMel) -> None:
+    """Mels of the held-out cello (GM 42; else the first instrument clip) and the first speech
+    clip side by side in time, then of their resynthesis by each system, one row each
+    (:func:`save_mel_png`)."""
+    from demiurge.train.loop import save_mel_png
+
+    instruments = [c for c in material if c[0].startswith("gm_")]
+    picked = [next((c for c in instruments if c[0] == "gm_042"), instruments[0]),
+              next(c for c in material if "speech" in c[0])]
+    names = " + ".join(name for name, _ in picked)
+    audio = np.concatenate([clip for _, clip in picked])
+    mel = lambda x: logmel(torch.from_numpy(x.astype(np.float32))[None])[0].numpy()
+    panels = [(f"held-out: {names}", mel(audio))]
+    panels += [(f"resynthesis, {name}", mel(np.concatenate([fn(clip) for _, clip in picked])))
+               for name, fn in systems]
+    save_mel_png(path, panels)
 
 
 if __name__ == "__main__":
