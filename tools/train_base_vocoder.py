@@ -83,12 +83,12 @@ def _prior(from_package: bool) -> dict:
             "history": list(card.get("history", []))}
 
 
-def package(work: Path, threads: int) -> None:
+def package(work: Path, threads: int, checkpoint: str = "best") -> None:
     from demiurge.models.pretrained import BASE_CARD, BASE_VOCODER
     from demiurge.runs import Run
 
     run = Run.open(work / "run")
-    which = run.choose_checkpoint("best")
+    which = run.choose_checkpoint(checkpoint)
     state = run.load_checkpoint(which)
     config = state["config"]
     half = lambda weights: {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}
@@ -160,11 +160,15 @@ def main(argv=None) -> int:
                              "its steps and CPU time continue the packaged card's")
     parser.add_argument("--package-only", action="store_true",
                         help="write the package's weights from the run as it is, without training")
+    parser.add_argument("--checkpoint", choices=("best", "latest"), default="best",
+                        help="the run's checkpoint to package (default: best, the lowest held-out "
+                             "mel L1 of the run's own small validation; compare both with "
+                             "tools/bench_vocoder_quality.py)")
     args = parser.parse_args(argv)
     corpus = make_corpus(args.work)
     if not args.package_only:
         train(args.work, corpus, args.minutes, args.threads, args.from_package)
-    package(args.work, args.threads)
+    package(args.work, args.threads, args.checkpoint)
     return 0
 
 
