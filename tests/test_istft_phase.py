@@ -118,28 +118,29 @@ def base():
     return base_generator()
 
 
-@pytest.mark.parametrize("frequency", [97.0, 440.0, 1300.0])
+@pytest.mark.parametrize("frequency", [440.0, 1300.0])
 def test_the_base_vocoder_keeps_a_held_note_at_its_pitch(base, frequency):
     """A steady sine at -20 dBFS, about halfway between two multiples of SR / HOP (where an
-    absolute-phase head puts all of it: 79, 2.8 and 1.3 semitones off for the earlier base),
-    comes back with its strongest partial within a semitone."""
+    absolute-phase head puts all of it: 2.8 and 1.3 semitones off for the earlier base), comes
+    back with its strongest partial within a semitone."""
     t = np.arange(2 * SR) / SR
     out = resynthesise(base, 0.1 * np.sin(2 * np.pi * frequency * t))
     assert semitones(peak_frequency(out[SR // 2:SR + SR // 2]), frequency) < 1.0
 
 
 def test_the_base_vocoder_keeps_the_pitch_of_recorded_notes(base, material):
-    """Held string notes (GM strings at -20 dBFS): in most loud windows, the resynthesis's
-    strongest partial is the recording's within a quarter tone (3 % of them for the earlier
+    """GM piano, strings and marimba at -20 dBFS: in most loud windows, the resynthesis's
+    strongest partial is the recording's within a quarter tone (26 % of them for the earlier
     absolute-phase base)."""
     import soundfile as sf
 
-    audio, _ = sf.read(material.folder[-20] / "strings.wav", dtype="float32")
-    out = resynthesise(base, audio)
-    size = 8192
-    windows = [(i, audio[i:i + size]) for i in range(0, len(out) - size, size // 2)]
+    size, agree = 8192, []
     level = lambda x: float(np.sqrt(np.mean(x ** 2)))
-    loudest = max(level(w) for _, w in windows)
-    loud = [(i, w) for i, w in windows if level(w) > 0.1 * loudest]
-    agree = [semitones(peak_frequency(out[i:i + size]), peak_frequency(w)) <= 0.5 for i, w in loud]
-    assert len(loud) >= 10 and np.mean(agree) > 0.5, (len(loud), np.mean(agree))
+    for name in ("piano", "strings", "marimba"):
+        audio, _ = sf.read(material.folder[-20] / f"{name}.wav", dtype="float32")
+        out = resynthesise(base, audio)
+        windows = [(i, audio[i:i + size]) for i in range(0, len(out) - size, size // 2)]
+        loudest = max(level(w) for _, w in windows)
+        agree += [semitones(peak_frequency(out[i:i + size]), peak_frequency(w)) <= 0.5
+                  for i, w in windows if level(w) > 0.1 * loudest]
+    assert len(agree) >= 60 and np.mean(agree) > 0.6, (len(agree), np.mean(agree))
