@@ -1,7 +1,7 @@
 """Train the base vocoder that ships in the package, and write it there.
 
     python tools/train_base_vocoder.py WORK_DIR [--minutes 50] [--threads 1] [--from-package]
-                                       [--package-only]
+                                       [--lr LR] [--package-only]
 
 1. ``WORK_DIR/corpus``: the broad synthesised corpus (``tools/make_vocoder_corpus.py``: all
    GM programs and the drum kit, espeak-ng voices, noise and hits; four programs and one
@@ -11,7 +11,9 @@
    where it stopped (it resumes the run, the step and the batch order). The CPU seconds of all
    sessions add up in ``WORK_DIR/cpu.json``. With ``--from-package`` a new run starts from the
    base already in the package instead (on a machine without the earlier run folder): its
-   steps and CPU time are counted on from the packaged card's.
+   steps and CPU time are counted on from the packaged card's. ``--lr`` sets a new run's
+   learning rate (a lower one anneals a base that has stopped improving); a resumed run keeps
+   its own.
 3. ``demiurge/models/weights/istft-base.pt`` (the best checkpoint's generator and
    discriminator in float16, the mel statistics, the settings) and ``istft-base.json`` (the
    card: recipe, steps, CPU time, data). Both go in git; the weights stay under 20 MB.
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import torch
 
@@ -48,7 +51,8 @@ def make_corpus(work: Path) -> Path:
     return corpus
 
 
-def train(work: Path, corpus: Path, minutes: float, threads: int, from_package: bool) -> None:
+def train(work: Path, corpus: Path, minutes: float, threads: int, from_package: bool,
+          lr: Optional[float] = None) -> None:
     run = work / "run"
     resume = (run / "manifest.json").exists()
     ledger = work / "cpu.json"
@@ -58,6 +62,7 @@ def train(work: Path, corpus: Path, minutes: float, threads: int, from_package: 
                "--max-steps", "1000000", "--max-minutes", str(minutes), "--threads", str(threads),
                "--no-wandb", "--no-export"]
     start = ["--audio", str(corpus / "train")] + RECIPE + ([] if from_package else ["--from-scratch"])
+    start += [] if lr is None else ["--lr", str(lr)]
     command += ["--resume"] if resume else start
     print(("resuming " if resume else "starting ") + f"the base vocoder run in {run} for {minutes:g} min",
           flush=True)
@@ -146,7 +151,7 @@ def _chapter(first: int, last: int, config: dict) -> str:
         ("mel_weight", "mel L1"), ("stft_weight", "MR-STFT"), ("advance_weight", "phase advance"),
         ("magnitude_weight", "log-magnitude"), ("fm_weight", "feature matching")) if train.get(key))
     start = "from the packaged base" if first else "from scratch"
-    return f"steps {first:,}-{last:,}: {start}, {phase} phase head; {losses}, hinge GAN"
+    return f"steps {first:,}-{last:,}: {start}, {phase} phase head, lr {train['lr']:g}; {losses}, hinge GAN"
 
 
 def main(argv=None) -> int:
@@ -158,6 +163,8 @@ def main(argv=None) -> int:
     parser.add_argument("--from-package", action="store_true",
                         help="start a new run from the base in the package (not from scratch); "
                              "its steps and CPU time continue the packaged card's")
+    parser.add_argument("--lr", type=float, default=None,
+                        help="learning rate of a new run (default: the istft family's, 5e-4)")
     parser.add_argument("--package-only", action="store_true",
                         help="write the package's weights from the run as it is, without training")
     parser.add_argument("--checkpoint", choices=("best", "latest"), default="best",
@@ -167,7 +174,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     corpus = make_corpus(args.work)
     if not args.package_only:
-        train(args.work, corpus, args.minutes, args.threads, args.from_package)
+        train(args.work, corpus, args.minutes, args.threads, args.from_package, args.lr)
     package(args.work, args.threads, args.checkpoint)
     return 0
 
