@@ -154,3 +154,30 @@ def test_a_new_istft_run_starts_from_the_base_vocoder_unless_from_scratch(tmp_pa
     base, tuned, scratch = (mel_l1(base_generator()), mel_l1(load_vocoder(tuned).generator),
                             mel_l1(load_vocoder(scratch).generator))
     assert abs(tuned - base) < 0.02 and scratch > base + 0.2, (base, tuned, scratch)
+
+
+def test_fine_tuning_hands_back_the_base_when_training_only_makes_it_worse(tmp_path, make_wav):
+    """Fine-tuning starts at the base's own learning rate (1e-4), and the base itself is scored
+    and kept as the step-0 best checkpoint: a run whose steps ruin it (here --lr 0.05) still
+    hands back the base as its best vocoder."""
+    from demiurge.models.pretrained import base_generator
+
+    audio = write_corpus(make_wav)
+
+    def train(name, steps, extra):
+        out = tmp_path / name
+        assert main(["train", "vocoder", "--audio", str(audio), "-o", str(out), "--max-steps", str(steps),
+                     "--eval-every", "1", "--batch-size", "2", "--segment", "2048",
+                     "--device", "cpu", "--no-wandb", "--no-export"] + extra) == 0
+        return out
+
+    default, ruined = train("default", 1, []), train("ruined", 2, ["--lr", "0.05"])
+    assert Run.open(default).config["train"]["lr"] == 1e-4
+    assert Run.open(ruined).config["train"]["lr"] == 0.05
+    rows = [r for r in metrics(ruined) if "val_mel_l1" in r]
+    assert [r["step"] for r in rows] == [0, 1, 2]
+    assert rows[1]["val_mel_l1"] > rows[0]["val_mel_l1"] and rows[2]["val_mel_l1"] > rows[0]["val_mel_l1"]
+    assert Run.open(ruined).manifest["checkpoints"]["best"]["step"] == 0
+    best, base = load_vocoder(ruined).generator.state_dict(), base_generator().state_dict()
+    for key, value in base.items():
+        torch.testing.assert_close(best[key], value, msg=key)

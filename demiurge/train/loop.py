@@ -105,6 +105,7 @@ class Trainer:
     set_prefixes: Mapping[str, str] = {}    # config section -> --set prefix (--set g.channels=)
     best_by = ""                            # the measure the best checkpoint minimises
     best_by_before: Optional[str] = None    # what chose it in runs that did not record it
+    starts_trained = False                  # set by build(): the weights start from a trained model
 
     def __init__(self, *, out: str | os.PathLike, resume: bool = False,
                  config: Optional[Mapping[str, Any]] = None, use_wandb: bool = True,
@@ -287,6 +288,16 @@ class Trainer:
         started = time.monotonic()
         deadline = started + 60.0 * schedule.max_minutes if schedule.max_minutes else None
         first_step = step
+        if state is None and self.starts_trained:
+            # Step 0 is the starting model itself: training keeps it as the best checkpoint
+            # until a later one beats it on the held-out audio.
+            if run is not None:
+                best, values = self.evaluate(0, run, logger)
+                logger.log(values, step=0)
+                run.save_checkpoint(self._checkpoint_state(), step=0, epoch=0, metric=best,
+                                    metric_name=self.best_by, best=True)
+                self.log(f"the starting weights score {self.best_by} {best:.4f} on the held-out audio")
+            distributed.barrier(dist)
         try:
             while step < schedule.max_steps:
                 losses = self.train_step(step, data_rng)
