@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from demiurge.models.istft import ISTFTHead
-from demiurge.train.head_targets import head_stft, log_magnitude_loss, phase_advance_loss, synthesis_scale
+from demiurge.dsp import LogMel, MelConfig
+from demiurge.errors import DemiurgeError
+from demiurge.models.istft import ISTFTHead, MelFit, synthesis_scale
+from demiurge.train.head_targets import head_stft, log_magnitude_loss, phase_advance_loss
 
 SR, N_FFT, HOP = 44100, 1024, 256
 
@@ -144,3 +146,38 @@ def test_the_base_vocoder_keeps_the_pitch_of_recorded_notes(base, material):
         agree += [semitones(peak_frequency(out[i:i + size]), peak_frequency(w)) <= 0.5
                   for i, w in windows if level(w) > 0.1 * loudest]
     assert len(agree) >= 60 and np.mean(agree) > 0.6, (len(agree), np.mean(agree))
+
+
+def test_mel_fit_brings_a_mislevelled_spectrum_back_to_the_mel_it_is_given():
+    """The head's magnitudes of a recording, tilted +-7 dB across the spectrum (what an
+    untrained or off-corpus network does), are fitted back to the recording's own mel: the audio
+    the head then makes has the recording's mel again, and a right spectrum is left as it is."""
+    audio = recording()
+    log_mag, term, head = true_terms(audio)
+    frames = log_mag.shape[1]
+    logmel = LogMel()
+    mel = logmel(audio)[:, :, :frames]
+    fit = MelFit(3, MelConfig(), n_fft=N_FFT, hop_length=HOP)
+    freqs = torch.arange(head.bins) * SR / N_FFT
+    tilted = log_mag + 0.8 * (freqs / (SR / 2) * 2 - 1)
+
+    def mel_error(lm):
+        with torch.no_grad():
+            made = head.synthesize(lm, term)[:, 0]
+        complete = frames - N_FFT // HOP     # the last frames await overlaps still to come
+        return float((logmel(made)[:, :, :complete] - mel[:, :, :complete]).abs().mean())
+
+    with torch.no_grad():
+        fitted = fit(tilted, mel)
+        kept = fit(log_mag, mel)
+    assert mel_error(tilted) > 0.08
+    assert mel_error(fitted) < 0.1 * mel_error(tilted), (mel_error(fitted), mel_error(tilted))
+    assert mel_error(kept) < 0.01
+    torch.testing.assert_close(MelFit(0, MelConfig(), n_fft=N_FFT, hop_length=HOP)(tilted, mel), tilted)
+
+
+def test_mel_fit_refuses_a_mel_it_cannot_match():
+    with pytest.raises(DemiurgeError, match="g.mel_fit=0"):
+        MelFit(3, MelConfig(n_fft=2048), n_fft=N_FFT, hop_length=HOP)
+    with pytest.raises(DemiurgeError, match="g.mel_fit=0"):
+        MelFit(3, MelConfig(padding="center"), n_fft=N_FFT, hop_length=HOP)

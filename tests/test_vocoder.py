@@ -12,6 +12,7 @@ import torch
 
 from demiurge.cli import main
 from demiurge.dsp import LogMel
+from demiurge.dsp.stft_distance import mr_stft_distance
 from demiurge.errors import DemiurgeError
 from demiurge.models.loading import load_vocoder
 from demiurge.runs import Run
@@ -28,7 +29,9 @@ def best_sample_matches_reload(run_dir):
     saved, _ = sf.read(run_dir / f"samples/step_{best_step:08d}.wav", dtype="float32")
     with torch.no_grad():
         audio = generator(LogMel(mel_config)(torch.from_numpy(reference)[None]))[0, 0].numpy()
-    np.testing.assert_allclose(audio, saved, atol=1e-6)
+    # 1e-5: the iSTFT head's mel fit turns the float rounding of the mel (computed here alone,
+    # there with the run's validation batch) into gains
+    np.testing.assert_allclose(audio, saved, atol=1e-5)
     assert card["step"] == best_step and card["arch"] == Run.open(run_dir).config["arch"]
     torch.testing.assert_close(stats["mean"], generator.mel_mean)
     stored = json.loads(Run.open(run_dir).file("stats").read_text())
@@ -122,10 +125,10 @@ def test_bad_settings_are_refused(tmp_path, make_wav, capsys):
     assert "--gan-start must be 0 or a positive" in capsys.readouterr().err
 
 
-def test_a_new_istft_run_starts_from_the_base_vocoder_unless_from_scratch(tmp_path, make_wav):
+def test_a_new_istft_run_starts_from_the_base_vocoder_unless_from_scratch(tmp_path, make_wav, material):
     """The package ships a base vocoder that already makes sound: a new istft run starts from
-    it (its resynthesis of unseen audio is close from step 0), and --from-scratch starts from
-    random weights (noise)."""
+    it (its resynthesis of a recording it never heard, GM piano at -20 dBFS, is the base's from
+    step 0), and --from-scratch starts from random weights (noise under the mel's envelope)."""
     from demiurge.models.pretrained import base_card, base_generator, base_vocoder
 
     assert base_vocoder() is not None, "the package's base vocoder (models/weights) is missing"
@@ -142,18 +145,19 @@ def test_a_new_istft_run_starts_from_the_base_vocoder_unless_from_scratch(tmp_pa
     assert Run.open(tuned).config["train"]["init"]["from"] == "istft-base"
     assert Run.open(tuned).config["train"]["init"]["steps"] == base_card()["steps"]
     assert Run.open(scratch).config["train"]["init"] is None
-    logmel = LogMel()
-    x = torch.from_numpy(sf.read(str(sorted(audio.glob("*.wav"))[1]), dtype="float32")[0])[None]
-    mel = logmel(x)
+    x = torch.from_numpy(sf.read(str(material.folder[-20] / "piano.wav"), dtype="float32")[0])[None]
+    mel = LogMel()(x)
 
-    def mel_l1(generator):
+    def distance(generator):
+        """The MR-STFT distance of the resynthesis to the recording (not the mel's: the head's
+        mel fit gives even random weights nearly the right mel)."""
         with torch.no_grad():
             y = generator(mel)[:, 0]
-        return float((logmel(y) - mel).abs().mean())
+        return float(mr_stft_distance(x[:, :y.shape[1]], y))
 
-    base, tuned, scratch = (mel_l1(base_generator()), mel_l1(load_vocoder(tuned).generator),
-                            mel_l1(load_vocoder(scratch).generator))
-    assert abs(tuned - base) < 0.02 and scratch > base + 0.2, (base, tuned, scratch)
+    base, tuned, scratch = (distance(base_generator()), distance(load_vocoder(tuned).generator),
+                            distance(load_vocoder(scratch).generator))
+    assert abs(tuned - base) < 0.05 and scratch > base + 1.0, (base, tuned, scratch)
 
 
 def test_fine_tuning_hands_back_the_base_when_training_only_makes_it_worse(tmp_path, make_wav):

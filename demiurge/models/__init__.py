@@ -54,7 +54,7 @@ def build_vocoder(*, arch: str, generator: Mapping[str, Any], mel: MelConfig):
     if family == "istft":
         from demiurge.models.istft import ISTFTGenerator
 
-        return ISTFTGenerator(ISTFTConfig.from_dict(generator), n_mels=mel.n_mels, hop_length=mel.hop_length)
+        return ISTFTGenerator(ISTFTConfig.from_dict(generator), mel=mel)
     from demiurge.models.hifigan import HiFiGANGenerator
 
     return HiFiGANGenerator(HiFiGANConfig.from_dict(generator), n_mels=mel.n_mels, hop_length=mel.hop_length)

@@ -29,7 +29,12 @@ class ISTFTConfig(_Config):
     adds it up, so a held note keeps its pitch; ``absolute`` predicts each frame's phase
     outright (Vocos), which makes any steady input hop-periodic: a steady 440 Hz tone comes out
     at multiples of sample_rate / hop (172 Hz). Runs stored without the setting are
-    ``absolute``, the only head there was (see :class:`~demiurge.models.istft.ISTFTHead`)."""
+    ``absolute``, the only head there was (see :class:`~demiurge.models.istft.ISTFTHead`).
+
+    ``mel_fit``: how many times each frame's magnitudes are rescaled, band by band, so that
+    their mel is the input mel before the inverse FFT (:class:`~demiurge.models.istft.MelFit`;
+    0 = never). It needs the mel's n_fft and causal framing; runs stored without the setting
+    have 0."""
 
     channels: int = 192
     blocks: int = 8
@@ -37,17 +42,20 @@ class ISTFTConfig(_Config):
     kernel_size: int = 7
     n_fft: int = 1024
     phase: str = "integrated"
+    mel_fit: int = 3
 
     def __post_init__(self):
         if self.blocks < 1 or self.channels < 1 or self.mlp_ratio < 1:
             raise DemiurgeError("the iSTFT vocoder needs at least one block, channel and MLP ratio")
+        if not 0 <= self.mel_fit <= 20:
+            raise DemiurgeError(f"the iSTFT mel_fit must be 0 (off) to 20 iterations, not {self.mel_fit}")
         if self.phase not in ISTFT_PHASES:
             raise DemiurgeError(f"the iSTFT phase must be one of {', '.join(ISTFT_PHASES)}, "
                                 f"not {self.phase!r}")
 
     @classmethod
     def from_dict(cls, data):
-        return super().from_dict({"phase": "absolute", **dict(data)})
+        return super().from_dict({"phase": "absolute", "mel_fit": 0, **dict(data)})
 
 
 @dataclass(frozen=True)

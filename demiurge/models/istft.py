@@ -8,7 +8,8 @@ Layers (all streaming, time-major inside: ``Tensor[B x F x C]``, the layout in w
 stream's few frames multiply fastest): a causal conv (kernel 7) from the z-scored mel to
 ``channels``, ``blocks`` ConvNeXt blocks (causal depthwise conv, per-frame layer norm, a
 pointwise MLP of ``mlp_ratio`` x width with GELU, layer scale, residual), a layer norm, and
-:class:`ISTFTHead`.
+:class:`ISTFTHead`, whose spectrum :class:`MelFit` brings to the input mel before the
+inverse FFT (per frame, so it adds no latency).
 
 Latency: frame t's window covers the ``n_fft`` output samples that end at ``(t + 1) * hop`` (the
 samples its causal mel frame saw), so a sample is complete only when the ``n_fft / hop - 1``
@@ -26,6 +27,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from demiurge.dsp import spectral
+from demiurge.dsp.config import MelConfig
 from demiurge.errors import DemiurgeError
 from demiurge.models.configs import ISTFTConfig
 from demiurge.models.vocoder import VocoderGenerator
@@ -156,6 +159,62 @@ def centre_advance(n_fft: int, hop_length: int) -> Tensor:
     return torch.remainder(2 * math.pi * bins * hop_length / n_fft, 2 * math.pi)
 
 
+def synthesis_scale(n_fft: int, hop_length: int) -> float:
+    """The factor that makes a Hann STFT the head's spectrum: with the head's synthesis window
+    (Hann scaled to overlap-add to one), Hann analysis times synthesis overlap-adds to
+    ``1 / scale``."""
+    window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
+    product = window * window * hop_length / window.sum()
+    return float(1.0 / product.reshape(n_fft // hop_length, hop_length).sum(0).mean())
+
+
+class MelFit(nn.Module):
+    """The head's log-magnitudes ``Tensor[B x F x bins]`` rescaled so that their mel is the
+    input mel (raw log10, ``Tensor[B x n_mels x F]``): ``(log-magnitude, mel) -> log-magnitude``.
+
+    Each of ``iterations`` passes computes the mel of the frame's magnitudes (as
+    :class:`~demiurge.dsp.LogMel` would from the audio those magnitudes make, via
+    :func:`synthesis_scale`), and multiplies each bin by the ratio of the wanted to that mel in
+    the bands it belongs to, averaged by the bands' weights (bins no band covers keep theirs).
+    The network shapes each band's partials; the fit makes the band's level the one asked for.
+    Frame by frame, with no state, so a stream equals the offline output. The fit is exact
+    for the spectrum; the audio's mel stays off by what overlap-add does to inconsistent
+    phases. ``iterations`` 0 returns the log-magnitudes as they are (and needs no mel)."""
+
+    def __init__(self, iterations: int, mel: MelConfig, *, n_fft: int, hop_length: int):
+        super().__init__()
+        self.iterations = iterations
+        self.log_floor = math.log10(mel.log_floor)
+        self.scale = 1.0 / synthesis_scale(n_fft, hop_length)
+        basis = torch.zeros(0, 0)
+        if iterations:
+            if mel.n_fft != n_fft or mel.padding != "causal":
+                raise DemiurgeError(f"the iSTFT mel fit needs the mel's n_fft ({mel.n_fft}) and causal "
+                                    f"frames; this head has n_fft {n_fft} and the mel {mel.padding} "
+                                    "padding: set --set g.mel_fit=0 or match them")
+            basis = spectral.mel_basis_t(sample_rate=mel.sample_rate, n_fft=n_fft, n_mels=mel.n_mels,
+                                         fmin=mel.fmin, fmax=mel.fmax).float()
+        coverage = basis.sum(1)                                      # [bins]
+        self.register_buffer("basis", basis, persistent=False)        # [bins x n_mels]
+        self.register_buffer("spread", (basis / torch.clamp(coverage, min=1e-12).unsqueeze(1)).t().contiguous(),
+                             persistent=False)                        # [n_mels x bins]
+        self.register_buffer("uncovered", (coverage <= 0).float(), persistent=False)   # [bins]
+
+    def forward(self, log_mag: Tensor, mel: Tensor) -> Tensor:
+        if self.iterations == 0:
+            return log_mag
+        wanted = torch.pow(10.0, torch.clamp(mel.transpose(1, 2), min=self.log_floor))  # [B x F x n_mels]
+        floor = 10.0 ** self.log_floor
+        log_gain = torch.zeros_like(log_mag)
+        mag = torch.exp(torch.clamp(log_mag, max=7.0))
+        for _ in range(self.iterations):
+            made = torch.clamp(torch.matmul(mag * self.scale, self.basis), min=floor)
+            gain = torch.matmul(wanted / made, self.spread) + self.uncovered
+            mag = mag * gain
+            log_gain = log_gain + torch.log(torch.clamp(gain, min=1e-12))
+        return log_mag + log_gain
+
+
 class ISTFTHead(nn.Module):
     """``Tensor[B x F x C]`` features (time-major) -> ``Tensor[B x 1 x F * hop]`` audio.
 
@@ -253,29 +312,33 @@ class ISTFTHead(nn.Module):
 
 class ISTFTGenerator(VocoderGenerator):
     """``Tensor[B x n_mels x F]`` raw log-mel -> ``Tensor[B x 1 x F * hop_length]`` in [-1, 1].
-    The first layer turns the mel time-major; every later one keeps it so."""
+    The first layer turns the mel time-major; every later one keeps it so. ``net`` holds the
+    trunk, then the head and the clip; between the head's spectrum and its synthesis, ``fit``
+    (:class:`MelFit`) brings the spectrum to the input mel."""
 
-    def __init__(self, config: ISTFTConfig = ISTFTConfig(), *, n_mels: int = 80, hop_length: int = 256):
+    def __init__(self, config: ISTFTConfig = ISTFTConfig(), *, mel: MelConfig = MelConfig()):
         c = config
-        layers = [TimeConv(n_mels, c.channels, c.kernel_size, channels_first=True), LayerNorm(c.channels)]
+        layers = [TimeConv(mel.n_mels, c.channels, c.kernel_size, channels_first=True), LayerNorm(c.channels)]
         layers += [convnext_block(c.channels, c.mlp_ratio, c.kernel_size, 1.0 / c.blocks)
                    for _ in range(c.blocks)]
-        layers += [LayerNorm(c.channels), ISTFTHead(c.channels, n_fft=c.n_fft, hop_length=hop_length, phase=c.phase),
-                   Clip()]
-        super().__init__(n_mels=n_mels, hop_length=hop_length, net=Sequence(layers))
+        layers += [LayerNorm(c.channels),
+                   ISTFTHead(c.channels, n_fft=c.n_fft, hop_length=mel.hop_length, phase=c.phase), Clip()]
+        super().__init__(n_mels=mel.n_mels, hop_length=mel.hop_length, net=Sequence(layers))
+        self.head_at = len(layers) - 2
+        self.fit = MelFit(c.mel_fit, mel, n_fft=c.n_fft, hop_length=mel.hop_length)
         self.config = config
 
-    @torch.jit.ignore
     def spectral_forward(self, mel: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        """One offline pass for training: raw log-mel ``Tensor[B x n_mels x F]`` -> (audio
-        ``Tensor[B x 1 x F * hop]``, the head's log-magnitude and phase term, each
-        ``Tensor[B x F x bins]``)."""
-        *trunk, head, clip = self.net.layers
-        x = self.normalise(mel)
-        for layer in trunk:
-            x = layer(x)
-        log_mag, term = head.spectrum(x)
-        return clip(head.synthesize(log_mag, term)), log_mag, term
+        """Raw log-mel ``Tensor[B x n_mels x F]`` -> (audio ``Tensor[B x 1 x F * hop]``, the
+        head's own log-magnitude and phase term, each ``Tensor[B x F x bins]``, before the fit;
+        training scores all three)."""
+        x = self.net.prefix(self.normalise(mel), self.head_at)
+        log_mag, term = self.net.layers[-2].spectrum(x)
+        audio = self.net.layers[-2].synthesize(self.fit(log_mag, mel), term)
+        return self.net.layers[-1](audio), log_mag, term
+
+    def forward(self, mel: Tensor) -> Tensor:
+        return self.spectral_forward(mel)[0]
 
 
-__all__ = ["ISTFTConfig", "ISTFTGenerator", "ISTFTHead", "centre_advance"]
+__all__ = ["ISTFTConfig", "ISTFTGenerator", "ISTFTHead", "MelFit", "centre_advance", "synthesis_scale"]

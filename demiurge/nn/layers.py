@@ -142,3 +142,11 @@ class Sequence(nn.Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+    @torch.jit.export
+    def prefix(self, x: Tensor, stop: int) -> Tensor:
+        """The first ``stop`` layers applied in order."""
+        for i, layer in enumerate(self.layers):
+            if i < stop:
+                x = layer(x)
+        return x

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from demiurge.models.istft import centre_advance
+from demiurge.models.istft import centre_advance, synthesis_scale
 
 
 def head_stft(audio: Tensor, *, n_fft: int, hop_length: int) -> Tensor:
@@ -45,15 +45,6 @@ def phase_advance_loss(term: Tensor, audio: Tensor, *, n_fft: int, hop_length: i
     weight = cross.abs().sqrt()
     weight = weight / (weight.sum(dim=2, keepdim=True) + 1e-3)
     return (weight * distance).sum(dim=2).mean()
-
-
-def synthesis_scale(n_fft: int, hop_length: int) -> float:
-    """The factor that makes a Hann STFT the head's spectrum: with the head's synthesis window
-    (Hann scaled to overlap-add to one), Hann analysis times synthesis overlap-adds to
-    ``1 / scale``."""
-    window = torch.hann_window(n_fft, periodic=True, dtype=torch.float64)
-    product = window * window * hop_length / window.sum()
-    return float(1.0 / product.reshape(n_fft // hop_length, hop_length).sum(0).mean())
 
 
 def log_magnitude_loss(log_mag: Tensor, audio: Tensor, *, n_fft: int, hop_length: int,
