@@ -28,6 +28,8 @@ def speed(block_samples: int = 2048, seconds: float = 3.0) -> None:
     print(f"{'':4}{'generator':28}{'params':>9}{'kHz':>9}{'x real time':>13}{'vs HiFi-GAN V1':>16}")
     generators = [(arch, build_vocoder(arch=arch, generator=VOCODER_ARCHS[arch][1].to_dict(), mel=config))
                   for arch in ("hifigan-v1", "hifigan-v2", "hifigan-v3", "melgan", "hifigan-rt", "istft")]
+    without_fit = dict(VOCODER_ARCHS["istft"][1].to_dict(), mel_fit=0)   # what the mel fit costs
+    generators.append(("istft, mel_fit 0", build_vocoder(arch="istft", generator=without_fit, mel=config)))
     generators.append(("unagan (z -> mel)", UNAGANGenerator(UNAGANConfig())))
     reference = None
     for name, model in generators:

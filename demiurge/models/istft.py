@@ -185,7 +185,6 @@ class MelFit(nn.Module):
         super().__init__()
         self.iterations = iterations
         self.log_floor = math.log10(mel.log_floor)
-        self.scale = 1.0 / synthesis_scale(n_fft, hop_length)
         basis = torch.zeros(0, 0)
         if iterations:
             if mel.n_fft != n_fft or mel.padding != "causal":
@@ -193,26 +192,25 @@ class MelFit(nn.Module):
                                     f"frames; this head has n_fft {n_fft} and the mel {mel.padding} "
                                     "padding: set --set g.mel_fit=0 or match them")
             basis = spectral.mel_basis_t(sample_rate=mel.sample_rate, n_fft=n_fft, n_mels=mel.n_mels,
-                                         fmin=mel.fmin, fmax=mel.fmax).float()
+                                         fmin=mel.fmin, fmax=mel.fmax).double()
         coverage = basis.sum(1)                                      # [bins]
-        self.register_buffer("basis", basis, persistent=False)        # [bins x n_mels]
-        self.register_buffer("spread", (basis / torch.clamp(coverage, min=1e-12).unsqueeze(1)).t().contiguous(),
-                             persistent=False)                        # [n_mels x bins]
+        # the head's magnitudes -> the mel of the audio they make: [bins x n_mels]
+        self.register_buffer("analysis", (basis / synthesis_scale(n_fft, hop_length)).float(), persistent=False)
+        # a ratio per band -> a gain per bin, the bands weighted as they weigh the bin: [n_mels x bins]
+        self.register_buffer("spread", (basis / torch.clamp(coverage, min=1e-12).unsqueeze(1)).t().float(),
+                             persistent=False)
         self.register_buffer("uncovered", (coverage <= 0).float(), persistent=False)   # [bins]
 
     def forward(self, log_mag: Tensor, mel: Tensor) -> Tensor:
         if self.iterations == 0:
             return log_mag
-        wanted = torch.pow(10.0, torch.clamp(mel.transpose(1, 2), min=self.log_floor))  # [B x F x n_mels]
         floor = 10.0 ** self.log_floor
-        log_gain = torch.zeros_like(log_mag)
+        wanted = torch.pow(10.0, torch.clamp(mel.transpose(1, 2), min=self.log_floor))  # [B x F x n_mels]
         mag = torch.exp(torch.clamp(log_mag, max=7.0))
         for _ in range(self.iterations):
-            made = torch.clamp(torch.matmul(mag * self.scale, self.basis), min=floor)
-            gain = torch.matmul(wanted / made, self.spread) + self.uncovered
-            mag = mag * gain
-            log_gain = log_gain + torch.log(torch.clamp(gain, min=1e-12))
-        return log_mag + log_gain
+            made = torch.clamp(torch.matmul(mag, self.analysis), min=floor)
+            mag = mag * (torch.matmul(wanted / made, self.spread) + self.uncovered)
+        return torch.log(torch.clamp(mag, min=1e-30))
 
 
 class ISTFTHead(nn.Module):
