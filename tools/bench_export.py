@@ -39,6 +39,19 @@ def _vocoder(arch: str):
     return build_vocoder(arch=arch, generator=VOCODER_ARCHS[arch][1].to_dict(), mel=mel).eval()
 
 
+def _unagan() -> UNAGANGenerator:
+    """A random UNAGAN whose mels have the levels of real audio: it de-normalises with the base
+    vocoder's mel statistics (with none, its mels reach +3, far louder than any recording, and
+    the vocoder's mel fit renders them as clipped audio, which no benchmark should measure)."""
+    from demiurge.models.pretrained import base_vocoder
+
+    unagan = UNAGANGenerator(UNAGANConfig()).eval()
+    base = base_vocoder()
+    if base is not None:
+        unagan.set_stats(torch.tensor(base.stats["mean"]), torch.tensor(base.stats["std"]))
+    return unagan
+
+
 def build_models(out: Path):
     """(label, .ts path) of each benchmarked export."""
     mel = MelConfig()
@@ -49,7 +62,7 @@ def build_models(out: Path):
     modules = [
         (f"vocoder {DEFAULT_VOCODER} (ours, default)", "vocoder", VocoderPlugin(generator=voc, mel_config=mel)),
         ("UNAGAN + vocoder (ours, default)", "unagan",
-         UNAGANPlugin(unagan=UNAGANGenerator(UNAGANConfig()).eval(), vocoder=voc, mel_config=mel)),
+         UNAGANPlugin(unagan=_unagan(), vocoder=voc, mel_config=mel)),
         ("predictor lstm (ours, original defaults)", "predictor",
          PredictorPlugin(forecaster=fc, mfcc_config=MFCCConfig())),
         ("PEER: HiFi-GAN V1, paper size", "hifigan-v1",

@@ -147,8 +147,10 @@ def main(argv=None) -> int:
     key = f"hifigan-v1+{done:g}"
     scratch = args.work / "hifigan-v1"
     if key not in results:
-        cpu = train(scratch, train_dir, done, args.threads, ["--arch", "hifigan-v1", "--from-scratch"])
-        results[key] = {"cpu_minutes": cpu}
+        # the run is resumed from a smaller budget's, if there was one: train only what is missing
+        earlier = max((float(k.split("+")[1]) for k in results if k.startswith("hifigan-v1+")), default=0.0)
+        cpu = train(scratch, train_dir, done - earlier, args.threads, ["--arch", "hifigan-v1", "--from-scratch"])
+        results[key] = {"cpu_minutes": results.get(f"hifigan-v1+{earlier:g}", {}).get("cpu_minutes", 0.0) + cpu}
         results_path.write_text(json.dumps(results, indent=1))
     trained = load_vocoder(scratch)
     systems.append((f"HiFi-GAN V1 from scratch, {done:g} min ({results[key]['cpu_minutes']:.0f} CPU-min, "
